@@ -163,9 +163,22 @@ export interface Backend<B = unknown> {
   /** out = zeros([outer, axisSize, inner]); out[o, idx[j], i] += src[o, j, i]. */
   indexAdd(src: B, dims: Dims3, idx: B, count: number, axisSize: number): B;
   /** torch.gather along `axis`, index of the same rank, out has the index's shape. */
-  gather(x: B, dtype: DType, shape: readonly number[], axis: number, idx: B, idxShape: readonly number[]): B;
+  gather(
+    x: B,
+    dtype: DType,
+    shape: readonly number[],
+    axis: number,
+    idx: B,
+    idxShape: readonly number[],
+  ): B;
   /** out = zeros(shape); out[..., idx[p], ...] += src[p] along axis (the gradient of gather). */
-  scatterAdd(src: B, idx: B, idxShape: readonly number[], axis: number, shape: readonly number[]): B;
+  scatterAdd(
+    src: B,
+    idx: B,
+    idxShape: readonly number[],
+    axis: number,
+    shape: readonly number[],
+  ): B;
 
   fused: FusedKernels<B>;
 }
@@ -247,7 +260,8 @@ export function listBackends(): BackendListing[] {
 }
 
 function envBackend(): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
   const v = env?.OELLM_BACKEND;
   return v && v.length > 0 ? v : undefined;
 }
@@ -260,7 +274,8 @@ export function setBackend(name: string): Backend {
     );
   }
   const b = tryLoad(name);
-  if (!b) throw new Error(`setBackend: backend '${name}' cannot run here: ${state.failures.get(name)}`);
+  if (!b)
+    throw new Error(`setBackend: backend '${name}' cannot run here: ${state.failures.get(name)}`);
   state.current = b;
   state.reason = `set by setBackend('${name}')`;
   return b;
@@ -310,7 +325,9 @@ export function backendReason(): string {
 export function backendByName(name: string): Backend {
   const b = tryLoad(name);
   if (!b) {
-    const why = state.failures.get(name) ?? `not registered (registered: ${[...state.entries.keys()].join(', ')})`;
+    const why =
+      state.failures.get(name) ??
+      `not registered (registered: ${[...state.entries.keys()].join(', ')})`;
     throw new Error(`backend '${name}' is not available: ${why}`);
   }
   return b;

@@ -25,7 +25,8 @@ export class Generator {
   }
 
   seed(seed: number): void {
-    if (!Number.isFinite(seed)) throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed))
+      throw new Error(`manualSeed: seed must be a finite number, got ${seed}`);
     let z = Math.trunc(seed) >>> 0;
     const next = () => {
       z = (z + 0x9e3779b9) >>> 0;
@@ -68,7 +69,9 @@ export class Generator {
   int(low: number, high: number): number {
     const range = high - low;
     if (range <= 0 || range > 0x100000000) {
-      throw new Error(`randint: need low < high with a range of at most 2^32, got [${low}, ${high})`);
+      throw new Error(
+        `randint: need low < high with a range of at most 2^32, got [${low}, ${high})`,
+      );
     }
     const limit = 0x100000000 - (0x100000000 % range);
     for (;;) {

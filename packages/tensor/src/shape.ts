@@ -70,7 +70,11 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 }
 
 /** Normalizes an axis list (undefined = all axes), sorted and without repeats. */
-export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
+export function normalizeAxes(
+  op: string,
+  axes: number | readonly number[] | undefined,
+  rank: number,
+): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(op, a, rank));
@@ -80,7 +84,8 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
 }
 
 export function checkShape(op: string, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new Error(`${op}: shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(`${op}: shape ${shapeToString(shape)} has an invalid dimension ${d}`);

@@ -37,9 +37,11 @@ export class Storage {
 }
 
 /** Frees device buffers whose tensors were collected without `dispose()`. */
-const safetyNet = new FinalizationRegistry<{ backend: Backend; buf: unknown }>(({ backend, buf }) => {
-  backend.dispose(buf);
-});
+const safetyNet = new FinalizationRegistry<{ backend: Backend; buf: unknown }>(
+  ({ backend, buf }) => {
+    backend.dispose(buf);
+  },
+);
 
 /** One recorded operation of the autograd graph. */
 export interface GradNode {
@@ -70,7 +72,6 @@ export function isGradEnabled(): boolean {
 export type NestedArray = number | NestedArray[];
 
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
-const disposeSymbol: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
 
 /**
  * An n-dimensional array on a backend, with reverse-mode autograd. Operations return new
@@ -117,10 +118,14 @@ export class Tensor {
 
   set requiresGrad(v: boolean) {
     if (v && this.dtype !== 'float32') {
-      throw new Error(`requiresGrad: only float32 tensors can require gradients, got ${this.dtype}`);
+      throw new Error(
+        `requiresGrad: only float32 tensors can require gradients, got ${this.dtype}`,
+      );
     }
     if (!v && this._node) {
-      throw new Error('requiresGrad: cannot switch off gradients of a non-leaf tensor; use detach()');
+      throw new Error(
+        'requiresGrad: cannot switch off gradients of a non-leaf tensor; use detach()',
+      );
     }
     this._requiresGrad = v;
   }
@@ -142,7 +147,8 @@ export class Tensor {
   /** @internal The storage, or a clear error when the tensor was disposed. */
   storage(op: string): Storage {
     const s = this._storage;
-    if (!s || s.buf === null) throw new Error(`${op}: tensor of shape ${shapeToString(this.shape)} was disposed`);
+    if (!s || s.buf === null)
+      throw new Error(`${op}: tensor of shape ${shapeToString(this.shape)} was disposed`);
     return s;
   }
 
@@ -150,7 +156,13 @@ export class Tensor {
   _view(op: string, target?: readonly number[]): View {
     const s = this.storage(op);
     if (!target) {
-      return { buf: s.buf, dtype: this.dtype, shape: this.shape, strides: this._strides, offset: this._offset };
+      return {
+        buf: s.buf,
+        dtype: this.dtype,
+        shape: this.shape,
+        strides: this._strides,
+        offset: this._offset,
+      };
     }
     const strides = new Array<number>(target.length).fill(0);
     const off = target.length - this.shape.length;
@@ -164,7 +176,10 @@ export class Tensor {
   _isDense(): boolean {
     const s = this._storage;
     return (
-      s !== null && this._offset === 0 && s.size === this.size && isContiguous(this.shape, this._strides)
+      s !== null &&
+      this._offset === 0 &&
+      s.size === this.size &&
+      isContiguous(this.shape, this._strides)
     );
   }
 
@@ -213,7 +228,9 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) {
-      throw new Error(`item: only one-element tensors can be converted to a number, got shape ${shapeToString(this.shape)}`);
+      throw new Error(
+        `item: only one-element tensors can be converted to a number, got shape ${shapeToString(this.shape)}`,
+      );
     }
     return this.data()[0];
   }
@@ -276,7 +293,9 @@ export class Tensor {
   }
 
   [inspectSymbol](): string {
-    return this.disposed ? `tensor(<disposed>, shape=${shapeToString(this.shape)})` : this.toString();
+    return this.disposed
+      ? `tensor(<disposed>, shape=${shapeToString(this.shape)})`
+      : this.toString();
   }
 
   // ---------------------------------------------------------------- methods (see ops/*)
@@ -533,7 +552,9 @@ export function sameBackend(op: string, tensors: readonly Tensor[]): Backend {
   for (const t of tensors) {
     const tb = t.backend;
     if (tb !== b) {
-      throw new Error(`${op}: tensors are on different backends ('${b.name}' and '${tb.name}'); move one with .to('${b.name}')`);
+      throw new Error(
+        `${op}: tensors are on different backends ('${b.name}' and '${tb.name}'); move one with .to('${b.name}')`,
+      );
     }
   }
   return b;
@@ -547,7 +568,9 @@ export function backendFor(name?: string): Backend {
 
 function backward(root: Tensor, grad?: Tensor): void {
   if (!root.requiresGrad) {
-    throw new Error('backward: tensor does not require grad (no input had requiresGrad = true, or it was made under noGrad)');
+    throw new Error(
+      'backward: tensor does not require grad (no input had requiresGrad = true, or it was made under noGrad)',
+    );
   }
   let seed: Tensor;
   if (grad === undefined) {

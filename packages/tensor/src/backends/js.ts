@@ -168,7 +168,9 @@ export function erf(x: number): number {
                       (-0.18628806 +
                         t *
                           (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+                            t *
+                              (-1.13520398 +
+                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? 1 - r : r - 1;
 }
@@ -192,18 +194,10 @@ function binaryLoop(op: BinaryOp, a: TypedArray, b: TypedArray, out: TypedArray,
       for (let i = 0; i < n; i++) out[i] = a[i] ** b[i];
       return;
     case 'maximum':
-      for (let i = 0; i < n; i++) {
-        const x = a[i];
-        const y = b[i];
-        out[i] = x !== x || y !== y ? Number.NaN : x > y ? x : y;
-      }
+      for (let i = 0; i < n; i++) out[i] = Math.max(a[i], b[i]); // NaN propagates
       return;
     case 'minimum':
-      for (let i = 0; i < n; i++) {
-        const x = a[i];
-        const y = b[i];
-        out[i] = x !== x || y !== y ? Number.NaN : x < y ? x : y;
-      }
+      for (let i = 0; i < n; i++) out[i] = Math.min(a[i], b[i]); // NaN propagates
       return;
     case 'eq':
       for (let i = 0; i < n; i++) out[i] = a[i] === b[i] ? 1 : 0;
@@ -255,8 +249,8 @@ function reduceLoop(op: ReduceOp, x: TypedArray, dtype: DType, dims: Dims3): Typ
       let bestJ = 0;
       for (let j = 1; j < r; j++) {
         const v = x[base + j * inner + i];
-        if (best !== best) break; // NaN wins and stays
-        if (v !== v || (wantMax ? v > best : v < best)) {
+        if (Number.isNaN(best)) break; // NaN wins and stays
+        if (Number.isNaN(v) || (wantMax ? v > best : v < best)) {
           best = v;
           bestJ = j;
         }
@@ -370,7 +364,9 @@ function matmul(a: TypedArray, b: TypedArray, p: MatmulParams): Float32Array {
 
 function checkIndex(op: string, v: number, size: number, where: number): void {
   if (!(v >= 0 && v < size)) {
-    throw new Error(`${op}: index ${v} at position ${where} is out of range for a dimension of size ${size}`);
+    throw new Error(
+      `${op}: index ${v} at position ${where} is out of range for a dimension of size ${size}`,
+    );
   }
 }
 
@@ -417,7 +413,11 @@ function gatherPositions(
 export function createJsBackend(): Backend<Buf> {
   return {
     name: 'js',
-    info: () => ({ name: 'js', description: 'TypedArray reference implementation', memory: 'garbage-collected' }),
+    info: () => ({
+      name: 'js',
+      description: 'TypedArray reference implementation',
+      memory: 'garbage-collected',
+    }),
 
     fromArray: (data) => data.slice(),
     read: (buf, dtype, size) => {
@@ -589,7 +589,8 @@ export function createJsBackend(): Backend<Buf> {
           for (let j = 0; j < cols; j++) s += x[o + j] * x[o + j];
           const rs = 1 / Math.sqrt(s / cols + eps);
           rstd[r] = rs;
-          for (let j = 0; j < cols; j++) y[o + j] = weight ? x[o + j] * rs * weight[j] : x[o + j] * rs;
+          for (let j = 0; j < cols; j++)
+            y[o + j] = weight ? x[o + j] * rs * weight[j] : x[o + j] * rs;
         }
         return { y, rstd };
       },

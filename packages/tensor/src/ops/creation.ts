@@ -1,7 +1,7 @@
 import { type DType, isDType, type TypedArray } from '../dtype.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { checkShape, numel, shapeToString } from '../shape.js';
-import { backendFor, fromBuffer, fromHost, type NestedArray, Tensor } from '../tensor.js';
+import { backendFor, fromBuffer, fromHost, type NestedArray, type Tensor } from '../tensor.js';
 
 export interface CreateOptions {
   dtype?: DType;
@@ -21,13 +21,15 @@ export interface RandomOptions extends CreateOptions {
 
 function checkDType(op: string, dtype: unknown): DType {
   if (dtype === undefined) return 'float32';
-  if (!isDType(dtype)) throw new Error(`${op}: unknown dtype '${String(dtype)}' (expected 'float32' or 'int32')`);
+  if (!isDType(dtype))
+    throw new Error(`${op}: unknown dtype '${String(dtype)}' (expected 'float32' or 'int32')`);
   return dtype;
 }
 
 function finish(t: Tensor, op: string, options: CreateOptions): Tensor {
   if (options.requiresGrad) {
-    if (t.dtype !== 'float32') throw new Error(`${op}: only float32 tensors can require gradients, got ${t.dtype}`);
+    if (t.dtype !== 'float32')
+      throw new Error(`${op}: only float32 tensors can require gradients, got ${t.dtype}`);
     t.requiresGrad = true;
   }
   return t;
@@ -45,7 +47,9 @@ function inferNested(data: NestedArray): { shape: number[]; flat: number[] } {
   const walk = (x: NestedArray, depth: number, path: string) => {
     if (depth === shape.length) {
       if (typeof x !== 'number') {
-        throw new Error(`tensor: expected a number at ${path || 'the top level'}, got ${Array.isArray(x) ? 'an array' : typeof x}`);
+        throw new Error(
+          `tensor: expected a number at ${path || 'the top level'}, got ${Array.isArray(x) ? 'an array' : typeof x}`,
+        );
       }
       flat.push(x);
       return;
@@ -62,7 +66,8 @@ function inferNested(data: NestedArray): { shape: number[]; flat: number[] } {
 }
 
 function toTyped(op: string, values: ArrayLike<number>, dtype: DType): TypedArray {
-  if (dtype === 'float32') return values instanceof Float32Array ? values : Float32Array.from(values);
+  if (dtype === 'float32')
+    return values instanceof Float32Array ? values : Float32Array.from(values);
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -74,7 +79,13 @@ function toTyped(op: string, values: ArrayLike<number>, dtype: DType): TypedArra
   return out;
 }
 
-type TensorInput = NestedArray | ArrayLike<number> | TypedArray | Float64Array | Uint8Array | Uint16Array;
+type TensorInput =
+  | NestedArray
+  | ArrayLike<number>
+  | TypedArray
+  | Float64Array
+  | Uint8Array
+  | Uint16Array;
 
 /**
  * Creates a tensor from a number, nested arrays, or a typed array (with `shape` for flat data).
@@ -87,7 +98,10 @@ export function tensor(data: TensorInput, options: TensorOptions = {}): Tensor {
   let dtype: DType;
   if (ArrayBuffer.isView(data)) {
     const arr = data as unknown as ArrayLike<number>;
-    dtype = checkDType('tensor', options.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32'));
+    dtype = checkDType(
+      'tensor',
+      options.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32'),
+    );
     values = arr;
     shape = options.shape ? checkShape('tensor', options.shape) : [arr.length];
   } else if (typeof data === 'number' || Array.isArray(data)) {
@@ -98,15 +112,21 @@ export function tensor(data: TensorInput, options: TensorOptions = {}): Tensor {
     if (options.shape) {
       const s = checkShape('tensor', options.shape);
       if (numel(s) !== nested.flat.length) {
-        throw new Error(`tensor: shape ${shapeToString(s)} needs ${numel(s)} elements, got ${nested.flat.length}`);
+        throw new Error(
+          `tensor: shape ${shapeToString(s)} needs ${numel(s)} elements, got ${nested.flat.length}`,
+        );
       }
       shape = s;
     }
   } else {
-    throw new Error(`tensor: expected a number, an array or a typed array, got ${data === null ? 'null' : typeof data}`);
+    throw new Error(
+      `tensor: expected a number, an array or a typed array, got ${data === null ? 'null' : typeof data}`,
+    );
   }
   if (numel(shape) !== values.length) {
-    throw new Error(`tensor: shape ${shapeToString(shape)} needs ${numel(shape)} elements, got ${values.length}`);
+    throw new Error(
+      `tensor: shape ${shapeToString(shape)} needs ${numel(shape)} elements, got ${values.length}`,
+    );
   }
   const typed = toTyped('tensor', values, dtype);
   return finish(fromHost(backend, typed, shape), 'tensor', options);
@@ -116,22 +136,27 @@ export function tensor(data: TensorInput, options: TensorOptions = {}): Tensor {
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
   const s = checkShape('full', shape);
   const dtype = checkDType('full', options.dtype);
-  if (dtype === 'int32' && !Number.isInteger(value)) throw new Error(`full: cannot fill int32 with ${value}`);
+  if (dtype === 'int32' && !Number.isInteger(value))
+    throw new Error(`full: cannot fill int32 with ${value}`);
   const backend = backendFor(options.backend);
   const n = numel(s);
   const buf = value === 0 ? backend.zeros(n, dtype) : backend.fill(n, value, dtype);
   return finish(fromBuffer(backend, buf, s, dtype), 'full', options);
 }
 
-export const zeros = (shape: readonly number[], options: CreateOptions = {}): Tensor => full(shape, 0, options);
-export const ones = (shape: readonly number[], options: CreateOptions = {}): Tensor => full(shape, 1, options);
+export const zeros = (shape: readonly number[], options: CreateOptions = {}): Tensor =>
+  full(shape, 0, options);
+export const ones = (shape: readonly number[], options: CreateOptions = {}): Tensor =>
+  full(shape, 1, options);
 
 function likeOptions(x: Tensor, options: CreateOptions): CreateOptions {
   return { dtype: x.dtype, backend: x.backend.name, ...options };
 }
 
-export const zerosLike = (x: Tensor, options: CreateOptions = {}): Tensor => full(x.shape, 0, likeOptions(x, options));
-export const onesLike = (x: Tensor, options: CreateOptions = {}): Tensor => full(x.shape, 1, likeOptions(x, options));
+export const zerosLike = (x: Tensor, options: CreateOptions = {}): Tensor =>
+  full(x.shape, 0, likeOptions(x, options));
+export const onesLike = (x: Tensor, options: CreateOptions = {}): Tensor =>
+  full(x.shape, 1, likeOptions(x, options));
 export const fullLike = (x: Tensor, value: number, options: CreateOptions = {}): Tensor =>
   full(x.shape, value, likeOptions(x, options));
 
@@ -147,7 +172,9 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
     s = 0;
   }
   if (![s, e, step].every(Number.isFinite) || step === 0) {
-    throw new Error(`arange: need finite start, end and a non-zero step, got (${start}, ${end}, ${step})`);
+    throw new Error(
+      `arange: need finite start, end and a non-zero step, got (${start}, ${end}, ${step})`,
+    );
   }
   const n = Math.max(0, Math.ceil((e - s) / step));
   const dtype = checkDType(
@@ -167,7 +194,12 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
   return tensor(data, { ...options, dtype, shape: [n, m] });
 }
 
-function randomTensor(op: string, shape: readonly number[], options: RandomOptions, draw: (g: Generator) => number): Tensor {
+function randomTensor(
+  op: string,
+  shape: readonly number[],
+  options: RandomOptions,
+  draw: (g: Generator) => number,
+): Tensor {
   const s = checkShape(op, shape);
   const dtype = checkDType(op, options.dtype);
   if (dtype !== 'float32') throw new Error(`${op}: only float32 is supported, got ${dtype}`);
@@ -186,7 +218,12 @@ export const randn = (shape: readonly number[], options: RandomOptions = {}): Te
   randomTensor('randn', shape, options, (g) => g.normal());
 
 /** Uniform int32 samples in [low, high). */
-export function randint(low: number, high: number, shape: readonly number[], options: RandomOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: readonly number[],
+  options: RandomOptions = {},
+): Tensor {
   const s = checkShape('randint', shape);
   if (!Number.isInteger(low) || !Number.isInteger(high) || low >= high) {
     throw new Error(`randint: need integers low < high, got [${low}, ${high})`);

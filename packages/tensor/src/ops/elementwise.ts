@@ -9,12 +9,14 @@ export type Operand = Tensor | number;
 
 function asTensor(op: string, x: Operand, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x !== 'number') throw new Error(`${op}: expected a Tensor or a number, got ${typeof x}`);
+  if (typeof x !== 'number')
+    throw new Error(`${op}: expected a Tensor or a number, got ${typeof x}`);
   return scalarLike(x, like);
 }
 
 function checkTensor(op: string, x: unknown, name = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new Error(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
 /** @internal Casts without recording (callers record their own gradient). */
@@ -27,7 +29,8 @@ export function castRaw(x: Tensor, dtype: DType): Tensor {
 /** Casts a tensor to another dtype. Gradients flow back through float -> float only. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor('cast', x);
-  if (dtype !== 'float32' && dtype !== 'int32') throw new Error(`cast: unknown dtype '${String(dtype)}'`);
+  if (dtype !== 'float32' && dtype !== 'int32')
+    throw new Error(`cast: unknown dtype '${String(dtype)}'`);
   if (x.dtype === dtype) return x;
   return castRaw(x, dtype);
 }
@@ -131,7 +134,10 @@ function binary(
 export const add = (a: Operand, b: Operand): Tensor => binary('add', a, b, (g) => [g, g]);
 export const sub = (a: Operand, b: Operand): Tensor => binary('sub', a, b, (g) => [g, neg(g)]);
 export const mul = (a: Operand, b: Operand): Tensor =>
-  binary('mul', a, b, (g, a, b) => [a.requiresGrad ? mul(g, b) : null, b.requiresGrad ? mul(g, a) : null]);
+  binary('mul', a, b, (g, a, b) => [
+    a.requiresGrad ? mul(g, b) : null,
+    b.requiresGrad ? mul(g, a) : null,
+  ]);
 export const div = (a: Operand, b: Operand): Tensor =>
   binary('div', a, b, (g, a, b, y) => [
     a.requiresGrad ? div(g, b) : null,
@@ -172,7 +178,11 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   const ta0 = asTensor('where', a, like);
   const tb0 = asTensor('where', b, ta0);
   const backend = sameBackend('where', [cond, ta0, tb0]);
-  const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, ta0.shape), tb0.shape);
+  const shape = broadcastShapes(
+    'where',
+    broadcastShapes('where', cond.shape, ta0.shape),
+    tb0.shape,
+  );
   const dtype = promote(ta0.dtype, tb0.dtype);
   const ta = castRaw(ta0, dtype);
   const tb = castRaw(tb0, dtype);
@@ -212,7 +222,8 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   const lo = min ?? null;
   const hi = max ?? null;
   if (lo === null && hi === null) throw new Error('clamp: give at least one of min and max');
-  if (lo !== null && hi !== null && lo > hi) throw new Error(`clamp: min ${lo} is greater than max ${hi}`);
+  if (lo !== null && hi !== null && lo > hi)
+    throw new Error(`clamp: min ${lo} is greater than max ${hi}`);
   let y = x;
   if (lo !== null) y = binaryRaw('maximum', y, scalarLike(lo, x));
   if (hi !== null) y = binaryRaw('minimum', y, scalarLike(hi, x));

@@ -3,7 +3,8 @@ import { fromBuffer, record, sameBackend, Tensor } from '../tensor.js';
 import { reshape } from './movement.js';
 
 function checkIndex(op: string, index: unknown): asserts index is Tensor {
-  if (!(index instanceof Tensor)) throw new Error(`${op}: index must be a Tensor of int32, got ${typeof index}`);
+  if (!(index instanceof Tensor))
+    throw new Error(`${op}: index must be a Tensor of int32, got ${typeof index}`);
   if (index.dtype !== 'int32') throw new Error(`${op}: index must be int32, got ${index.dtype}`);
 }
 
@@ -55,7 +56,14 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
     const gs = dense(g, 'gather');
     const ib = index._denseBuf('gather');
     try {
-      return [fromBuffer(backend, backend.scatterAdd(gs.buf, ib, index.shape, a, x.shape), x.shape, 'float32')];
+      return [
+        fromBuffer(
+          backend,
+          backend.scatterAdd(gs.buf, ib, index.shape, a, x.shape),
+          x.shape,
+          'float32',
+        ),
+      ];
     } finally {
       gs.free();
       if (ib !== index._storage?.buf) backend.dispose(ib);
@@ -67,7 +75,8 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
 export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new Error('indexSelect: input must be a Tensor');
   checkIndex('indexSelect', index);
-  if (index.ndim !== 1) throw new Error(`indexSelect: index must be 1-D, got shape ${shapeToString(index.shape)}`);
+  if (index.ndim !== 1)
+    throw new Error(`indexSelect: index must be 1-D, got shape ${shapeToString(index.shape)}`);
   const backend = sameBackend('indexSelect', [x, index]);
   const a = normalizeAxis('indexSelect', axis, x.ndim);
   const d = dims3(x.shape, a);
@@ -104,7 +113,9 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
 export function embedding(ids: Tensor, weight: Tensor): Tensor {
   checkIndex('embedding', ids);
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
-    throw new Error(`embedding: weight must be a 2-D Tensor [vocab, dim], got ${weight instanceof Tensor ? shapeToString(weight.shape) : typeof weight}`);
+    throw new Error(
+      `embedding: weight must be a 2-D Tensor [vocab, dim], got ${weight instanceof Tensor ? shapeToString(weight.shape) : typeof weight}`,
+    );
   }
   const rows = indexSelect(weight, 0, reshape(ids, [ids.size]));
   return reshape(rows, [...ids.shape, weight.shape[1]]);

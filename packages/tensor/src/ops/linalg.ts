@@ -1,4 +1,11 @@
-import { broadcastShapes, contiguousStrides, isContiguous, numel, shapesEqual, shapeToString } from '../shape.js';
+import {
+  broadcastShapes,
+  contiguousStrides,
+  isContiguous,
+  numel,
+  shapesEqual,
+  shapeToString,
+} from '../shape.js';
 import { fromBuffer, record, sameBackend, Tensor } from '../tensor.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { sumTo } from './reduce.js';
@@ -20,7 +27,10 @@ function prepare(x: Tensor, batchShape: readonly number[]): Operand {
   const c = x.shape[x.ndim - 1];
   const xb = x.shape.slice(0, -2);
   const batchOnes = xb.every((d) => d === 1);
-  const full = shapesEqual([...new Array(batchShape.length - xb.length).fill(1), ...xb], batchShape);
+  const full = shapesEqual(
+    [...new Array(batchShape.length - xb.length).fill(1), ...xb],
+    batchShape,
+  );
   let src = x;
   if (!batchOnes && !full) src = expand(x, [...batchShape, r, c]);
   const storage = src.storage('matmul');
@@ -55,12 +65,17 @@ function prepare(x: Tensor, batchShape: readonly number[]): Operand {
  * added dimension removed again; leading (batch) dimensions broadcast.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new Error('matmul: both operands must be Tensors');
+  if (!(a instanceof Tensor) || !(b instanceof Tensor))
+    throw new Error('matmul: both operands must be Tensors');
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new Error(`matmul: both operands need at least one dimension, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`);
+    throw new Error(
+      `matmul: both operands need at least one dimension, got ${shapeToString(a.shape)} and ${shapeToString(b.shape)}`,
+    );
   }
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error(`matmul: expected float32 operands, got ${a.dtype} and ${b.dtype} (use .float())`);
+    throw new Error(
+      `matmul: expected float32 operands, got ${a.dtype} and ${b.dtype} (use .float())`,
+    );
   }
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
@@ -68,13 +83,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k = a.shape[a.ndim - 1];
   const k2 = b.shape[b.ndim - 2];
   const n = b.shape[b.ndim - 1];
-  if (k !== k2) throw new Error(`matmul: cannot multiply ${shapeToString(a.shape)} by ${shapeToString(b.shape)}`);
+  if (k !== k2)
+    throw new Error(
+      `matmul: cannot multiply ${shapeToString(a.shape)} by ${shapeToString(b.shape)}`,
+    );
   const backend = sameBackend('matmul', [a, b]);
   let batchShape: number[];
   try {
     batchShape = broadcastShapes('matmul', a.shape.slice(0, -2), b.shape.slice(0, -2));
   } catch {
-    throw new Error(`matmul: cannot multiply ${shapeToString(a.shape)} by ${shapeToString(b.shape)} (batch dimensions do not broadcast)`);
+    throw new Error(
+      `matmul: cannot multiply ${shapeToString(a.shape)} by ${shapeToString(b.shape)} (batch dimensions do not broadcast)`,
+    );
   }
 
   // [..., m, k] @ [k, n]: fold a's batch into its rows when a is row-major

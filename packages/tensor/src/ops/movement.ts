@@ -14,11 +14,17 @@ import { castRaw, where } from './elementwise.js';
 import { sumTo } from './reduce.js';
 
 function checkTensor(op: string, x: unknown): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: expected a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new Error(`${op}: expected a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
 /** @internal A view of x's storage with another shape, strides and offset (not recorded). */
-function viewOf(x: Tensor, shape: readonly number[], strides: readonly number[], offset: number): Tensor {
+function viewOf(
+  x: Tensor,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+): Tensor {
   return new Tensor(x.storage('view').retain(), shape, strides, offset);
 }
 
@@ -29,7 +35,8 @@ function inferShape(op: string, from: readonly number[], shape: readonly number[
   let known = 1;
   shape.forEach((d, i) => {
     if (d === -1) {
-      if (unknown >= 0) throw new Error(`${op}: only one dimension can be -1, got ${shapeToString(shape)}`);
+      if (unknown >= 0)
+        throw new Error(`${op}: only one dimension can be -1, got ${shapeToString(shape)}`);
       unknown = i;
     } else if (!Number.isInteger(d) || d < 0) {
       throw new Error(`${op}: invalid dimension ${d} in ${shapeToString(shape)}`);
@@ -38,11 +45,15 @@ function inferShape(op: string, from: readonly number[], shape: readonly number[
   const out = shape.slice();
   if (unknown >= 0) {
     if (known === 0 || n % known !== 0) {
-      throw new Error(`${op}: cannot reshape ${shapeToString(from)} (${n} elements) into ${shapeToString(shape)}`);
+      throw new Error(
+        `${op}: cannot reshape ${shapeToString(from)} (${n} elements) into ${shapeToString(shape)}`,
+      );
     }
     out[unknown] = n / known;
   } else if (known !== n) {
-    throw new Error(`${op}: cannot reshape ${shapeToString(from)} (${n} elements) into ${shapeToString(shape)}`);
+    throw new Error(
+      `${op}: cannot reshape ${shapeToString(from)} (${n} elements) into ${shapeToString(shape)}`,
+    );
   }
   return out;
 }
@@ -61,7 +72,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('view', x);
   if (!x.isContiguous()) {
-    throw new Error(`view: tensor of shape ${shapeToString(x.shape)} is not contiguous; use reshape() or contiguous() first`);
+    throw new Error(
+      `view: tensor of shape ${shapeToString(x.shape)} is not contiguous; use reshape() or contiguous() first`,
+    );
   }
   return reshape(x, inferShape('view', x.shape, shape));
 }
@@ -79,10 +92,13 @@ export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   checkTensor('permute', x);
   if (axes.length !== x.ndim) {
-    throw new Error(`permute: got ${axes.length} axes [${axes.join(',')}] for a tensor of rank ${x.ndim}`);
+    throw new Error(
+      `permute: got ${axes.length} axes [${axes.join(',')}] for a tensor of rank ${x.ndim}`,
+    );
   }
   const perm = axes.map((a) => normalizeAxis('permute', a, x.ndim));
-  if (new Set(perm).size !== perm.length) throw new Error(`permute: repeated axis in [${axes.join(',')}]`);
+  if (new Set(perm).size !== perm.length)
+    throw new Error(`permute: repeated axis in [${axes.join(',')}]`);
   if (perm.every((p, i) => p === i)) return x;
   const y = viewOf(
     x,
@@ -136,19 +152,24 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('expand', x);
   if (shape.length < x.ndim) {
-    throw new Error(`expand: cannot expand ${shapeToString(x.shape)} to fewer dimensions ${shapeToString(shape)}`);
+    throw new Error(
+      `expand: cannot expand ${shapeToString(x.shape)} to fewer dimensions ${shapeToString(shape)}`,
+    );
   }
   const lead = shape.length - x.ndim;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
   const strides = new Array<number>(target.length).fill(0);
   for (let i = 0; i < target.length; i++) {
     const d = target[i];
-    if (!Number.isInteger(d) || d < 0) throw new Error(`expand: invalid dimension ${shape[i]} in ${shapeToString(shape)}`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new Error(`expand: invalid dimension ${shape[i]} in ${shapeToString(shape)}`);
     if (i < lead) continue;
     const src = x.shape[i - lead];
     if (src === d) strides[i] = x._strides[i - lead];
     else if (src !== 1) {
-      throw new Error(`expand: cannot expand ${shapeToString(x.shape)} to ${shapeToString(shape)} (dimension ${i}: ${src} is not 1)`);
+      throw new Error(
+        `expand: cannot expand ${shapeToString(x.shape)} to ${shapeToString(shape)} (dimension ${i}: ${src} is not 1)`,
+      );
     }
   }
   if (shapesEqual(target, x.shape)) return x;
@@ -160,7 +181,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 export function slice(x: Tensor, axis: number, start?: number, end?: number, step = 1): Tensor {
   checkTensor('slice', x);
   const a = normalizeAxis('slice', axis, x.ndim);
-  if (!Number.isInteger(step) || step <= 0) throw new Error(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new Error(`slice: step must be a positive integer, got ${step}`);
   const size = x.shape[a];
   const clampIndex = (i: number) => {
     if (!Number.isInteger(i)) throw new Error(`slice: indices must be integers, got ${i}`);
@@ -198,7 +220,9 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   const a = normalizeAxis('narrow', axis, x.ndim);
   const s = start < 0 ? start + x.shape[a] : start;
   if (!Number.isInteger(length) || length < 0 || s < 0 || s + length > x.shape[a]) {
-    throw new Error(`narrow: [${start}, ${start}+${length}) is out of range for dimension ${axis} of size ${x.shape[a]}`);
+    throw new Error(
+      `narrow: [${start}, ${start}+${length}) is out of range for dimension ${axis} of size ${x.shape[a]}`,
+    );
   }
   return slice(x, a, s, s + length);
 }
@@ -219,7 +243,9 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
     sizes = sizeOrSections.slice();
     const total = sizes.reduce((s, v) => s + v, 0);
     if (total !== dim || sizes.some((v) => !Number.isInteger(v) || v < 0)) {
-      throw new Error(`split: sizes [${sizes.join(',')}] do not add up to dimension ${axis} of size ${dim}`);
+      throw new Error(
+        `split: sizes [${sizes.join(',')}] do not add up to dimension ${axis} of size ${dim}`,
+      );
     }
   }
   const out: Tensor[] = [];
@@ -233,7 +259,8 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], axi
 
 /** Splits into `chunks` nearly equal pieces (as torch.chunk). */
 export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new Error(`chunk: chunks must be a positive integer, got ${chunks}`);
   const a = normalizeAxis('chunk', axis, x.ndim);
   return split(x, Math.max(1, Math.ceil(x.shape[a] / chunks)), a);
 }
@@ -255,8 +282,9 @@ export function clone(x: Tensor): Tensor {
 
 /** Joins tensors along an existing axis (dtypes promote; all on one backend). */
 export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new Error('cat: expected a non-empty array of tensors');
-  tensors.forEach((t) => checkTensor('cat', t));
+  if (!Array.isArray(tensors as unknown) || tensors.length === 0)
+    throw new Error('cat: expected a non-empty array of tensors');
+  for (const t of tensors) checkTensor('cat', t);
   const first = tensors[0];
   const backend = sameBackend('cat', tensors);
   const a = normalizeAxis('cat', axis, first.ndim);
@@ -279,7 +307,13 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   for (const t of tensors) {
     const src = castRaw(t, dtype);
     const part = t.shape.slice();
-    backend.copyInto(src._view('cat'), { buf: out, dtype, shape: part, strides, offset: at * strides[a] });
+    backend.copyInto(src._view('cat'), {
+      buf: out,
+      dtype,
+      shape: part,
+      strides,
+      offset: at * strides[a],
+    });
     at += t.shape[a];
   }
   const y = fromBuffer(backend, out, shape, dtype);
@@ -295,12 +329,15 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
 
 /** Joins equally shaped tensors along a new axis. */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (!Array.isArray(tensors as unknown) || tensors.length === 0) throw new Error('stack: expected a non-empty array of tensors');
-  tensors.forEach((t) => checkTensor('stack', t));
+  if (!Array.isArray(tensors as unknown) || tensors.length === 0)
+    throw new Error('stack: expected a non-empty array of tensors');
+  for (const t of tensors) checkTensor('stack', t);
   const first = tensors[0];
   tensors.forEach((t, i) => {
     if (!shapesEqual(t.shape, first.shape)) {
-      throw new Error(`stack: tensor ${i} has shape ${shapeToString(t.shape)}, expected ${shapeToString(first.shape)}`);
+      throw new Error(
+        `stack: tensor ${i} has shape ${shapeToString(t.shape)}, expected ${shapeToString(first.shape)}`,
+      );
     }
   });
   const a = normalizeAxis('stack', axis, first.ndim + 1);
@@ -312,8 +349,10 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
 
 function triangle(op: 'triu' | 'tril', x: Tensor, diagonal: number): Tensor {
   checkTensor(op, x);
-  if (x.ndim < 2) throw new Error(`${op}: expected a tensor of rank >= 2, got shape ${shapeToString(x.shape)}`);
-  if (!Number.isInteger(diagonal)) throw new Error(`${op}: diagonal must be an integer, got ${diagonal}`);
+  if (x.ndim < 2)
+    throw new Error(`${op}: expected a tensor of rank >= 2, got shape ${shapeToString(x.shape)}`);
+  if (!Number.isInteger(diagonal))
+    throw new Error(`${op}: diagonal must be an integer, got ${diagonal}`);
   const rows = x.shape[x.ndim - 2];
   const cols = x.shape[x.ndim - 1];
   const mask = new Int32Array(rows * cols);

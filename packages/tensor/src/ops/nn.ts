@@ -25,7 +25,8 @@ import { reshape, transpose } from './movement.js';
 import { reduceRaw, sum } from './reduce.js';
 
 function checkFloat(op: string, x: unknown, name = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new Error(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new Error(`${op}: ${name} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
   if (x.dtype !== 'float32') throw new Error(`${op}: ${name} must be float32, got ${x.dtype}`);
 }
 
@@ -116,12 +117,19 @@ export interface CrossEntropyOptions {
  * Cross-entropy of logits [..., C] against int32 class indices of shape [...]. Targets are
  * checked on the host: every one must be in [0, C) or equal `ignoreIndex`.
  */
-export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropy(
+  logits: Tensor,
+  targets: Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
   const { ignoreIndex = -100, reduction = 'mean' } = options;
   checkFloat('crossEntropy', logits, 'logits');
-  if (!(targets instanceof Tensor)) throw new Error('crossEntropy: targets must be a Tensor of int32 class indices');
+  if (!(targets instanceof Tensor))
+    throw new Error('crossEntropy: targets must be a Tensor of int32 class indices');
   if (targets.dtype !== 'int32') {
-    throw new Error(`crossEntropy: targets must be an int32 tensor of class indices, got ${targets.dtype}`);
+    throw new Error(
+      `crossEntropy: targets must be an int32 tensor of class indices, got ${targets.dtype}`,
+    );
   }
   if (logits.ndim < 1) throw new Error('crossEntropy: logits need a class dimension');
   const classes = logits.shape[logits.ndim - 1];
@@ -132,7 +140,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     );
   }
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-    throw new Error(`crossEntropy: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    throw new Error(
+      `crossEntropy: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`,
+    );
   }
   const t = targets.data();
   const n = t.length;
@@ -143,7 +153,9 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     const v = t[i];
     if (v === ignoreIndex) continue;
     if (v < 0 || v >= classes) {
-      throw new Error(`crossEntropy: target ${v} at position ${i} is out of range for ${classes} classes (ignoreIndex is ${ignoreIndex})`);
+      throw new Error(
+        `crossEntropy: target ${v} at position ${i} is out of range for ${classes} classes (ignoreIndex is ${ignoreIndex})`,
+      );
     }
     safe[i] = v;
     keep[i] = 1;
@@ -241,7 +253,9 @@ function checkAffine(op: string, name: string, p: Tensor | null | undefined, col
   if (p === null || p === undefined) return;
   checkFloat(op, p, name);
   if (p.ndim !== 1 || p.shape[0] !== cols) {
-    throw new Error(`${op}: ${name} has shape ${shapeToString(p.shape)} but the normalized dimension is ${cols}`);
+    throw new Error(
+      `${op}: ${name} has shape ${shapeToString(p.shape)} but the normalized dimension is ${cols}`,
+    );
   }
 }
 
@@ -309,7 +323,11 @@ export interface RmsNormOptions {
 }
 
 /** Composed RMS norm over the last axis: returns y and the per-row 1/rms. */
-export function rmsNormComposed(x: Tensor, weight: Tensor | null, eps: number): { y: Tensor; rstd: Tensor } {
+export function rmsNormComposed(
+  x: Tensor,
+  weight: Tensor | null,
+  eps: number,
+): { y: Tensor; rstd: Tensor } {
   const ms = div(sum(mul(x, x), -1, true), x.shape[x.ndim - 1]);
   const rstd = rsqrt(add(ms, eps));
   let y = mul(x, rstd);
@@ -332,7 +350,10 @@ export function rmsNorm(x: Tensor, options: RmsNormOptions = {}): Tensor {
     const w = weight?._denseBuf('rmsNorm') ?? null;
     const o = k(r.buf, w, r.rows, r.cols, eps);
     r.free();
-    return { y: fromBuffer(x.backend, o.y, x.shape, 'float32'), rstd: fromBuffer(x.backend, o.rstd, kept, 'float32') };
+    return {
+      y: fromBuffer(x.backend, o.y, x.shape, 'float32'),
+      rstd: fromBuffer(x.backend, o.rstd, kept, 'float32'),
+    };
   });
   const inputs = weight ? [x, weight] : [x];
   return record(y, 'rmsNorm', inputs, (g) => {
@@ -342,7 +363,9 @@ export function rmsNorm(x: Tensor, options: RmsNormOptions = {}): Tensor {
     const m = div(sum(mul(gxhat, xhat), -1, true), cols);
     const gx = mul(rstd, sub(gxhat, mul(xhat, m)));
     const lead = Array.from({ length: x.ndim - 1 }, (_, i) => i);
-    return weight ? [gx, weight.requiresGrad ? reshape(sum(mul(g, xhat), lead), [cols]) : null] : [gx];
+    return weight
+      ? [gx, weight.requiresGrad ? reshape(sum(mul(g, xhat), lead), [cols]) : null]
+      : [gx];
   });
 }
 
@@ -382,7 +405,12 @@ export interface AttentionOptions {
  * softmax(q k^T * scale + mask) v for q [..., T, d], k [..., S, d], v [..., S, dv]. Rows whose
  * every key is masked give NaN, as in PyTorch.
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): Tensor {
   checkFloat('scaledDotProductAttention', q, 'q');
   checkFloat('scaledDotProductAttention', k, 'k');
   checkFloat('scaledDotProductAttention', v, 'v');
@@ -410,9 +438,12 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
     scores = maskedFill(scores, fromHost(q.backend, m, [T, S]), Number.NEGATIVE_INFINITY);
   }
   if (mask) {
-    if (!(mask instanceof Tensor)) throw new Error('scaledDotProductAttention: mask must be a Tensor');
+    if (!(mask instanceof Tensor))
+      throw new Error('scaledDotProductAttention: mask must be a Tensor');
     scores =
-      mask.dtype === 'int32' ? maskedFill(scores, eq(mask, 0), Number.NEGATIVE_INFINITY) : add(scores, mask);
+      mask.dtype === 'int32'
+        ? maskedFill(scores, eq(mask, 0), Number.NEGATIVE_INFINITY)
+        : add(scores, mask);
   }
   return matmul(softmax(scores, -1), v);
 }

@@ -1,5 +1,12 @@
 import type { Dims3, ReduceOp } from '../backend.js';
-import { normalizeAxes, normalizeAxis, numel, type Shape, shapesEqual, shapeToString } from '../shape.js';
+import {
+  normalizeAxes,
+  normalizeAxis,
+  numel,
+  type Shape,
+  shapesEqual,
+  shapeToString,
+} from '../shape.js';
 import { fromBuffer, noGrad, record, type Tensor } from '../tensor.js';
 import { add, castRaw, div, eq, exp, log, mul, sub, where } from './elementwise.js';
 import { expand, reshape } from './movement.js';
@@ -13,7 +20,12 @@ function droppedShape(shape: Shape, axes: readonly number[]): number[] {
 }
 
 /** @internal Reduces `axes` of x with a backend primitive, no recording. */
-export function reduceRaw(op: ReduceOp, x: Tensor, axes: readonly number[], keepdim: boolean): Tensor {
+export function reduceRaw(
+  op: ReduceOp,
+  x: Tensor,
+  axes: readonly number[],
+  keepdim: boolean,
+): Tensor {
   const backend = x.backend;
   const shape = x.shape;
   const outShape = keepdim ? keptShape(shape, axes) : droppedShape(shape, axes);
@@ -80,15 +92,27 @@ function extremum(op: 'max' | 'min', x: Tensor, axis: Axes, keepdim: boolean): T
 }
 
 /** Maximum over `axis` (all axes when omitted); NaN propagates. */
-export const max = (x: Tensor, axis?: Axes, keepdim = false): Tensor => extremum('max', x, axis, keepdim);
+export const max = (x: Tensor, axis?: Axes, keepdim = false): Tensor =>
+  extremum('max', x, axis, keepdim);
 /** Minimum over `axis` (all axes when omitted); NaN propagates. */
-export const min = (x: Tensor, axis?: Axes, keepdim = false): Tensor => extremum('min', x, axis, keepdim);
+export const min = (x: Tensor, axis?: Axes, keepdim = false): Tensor =>
+  extremum('min', x, axis, keepdim);
 
-function argExtremum(op: 'argmax' | 'argmin', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+function argExtremum(
+  op: 'argmax' | 'argmin',
+  x: Tensor,
+  axis: number | undefined,
+  keepdim: boolean,
+): Tensor {
   if (axis === undefined) {
     const flat = reshape(x, [x.size]);
     const y = reduceRaw(op, flat, [0], false);
-    return keepdim ? reshape(y, x.shape.map(() => 1)) : y;
+    return keepdim
+      ? reshape(
+          y,
+          x.shape.map(() => 1),
+        )
+      : y;
   }
   return reduceRaw(op, x, [normalizeAxis(op, axis, x.ndim)], keepdim);
 }
@@ -132,7 +156,8 @@ export function logsumexp(x: Tensor, axis: Axes, keepdim = false): Tensor {
 export function sumTo(g: Tensor, shape: Shape): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const lead = g.ndim - shape.length;
-  if (lead < 0) throw new Error(`sumTo: cannot sum ${shapeToString(g.shape)} to ${shapeToString(shape)}`);
+  if (lead < 0)
+    throw new Error(`sumTo: cannot sum ${shapeToString(g.shape)} to ${shapeToString(shape)}`);
   const axes: number[] = [];
   for (let i = 0; i < g.ndim; i++) {
     if (i < lead) axes.push(i);

@@ -42,7 +42,13 @@ export function gradcheck(
   inputs: readonly Tensor[],
   options: GradcheckOptions = {},
 ): GradcheckResult {
-  const { eps = 1e-3, atol = 1e-2, rtol = 1e-2, seed = 1234, maxElements = Number.POSITIVE_INFINITY } = options;
+  const {
+    eps = 1e-3,
+    atol = 1e-2,
+    rtol = 1e-2,
+    seed = 1234,
+    maxElements = Number.POSITIVE_INFINITY,
+  } = options;
   inputs.forEach((t, i) => {
     if (!(t instanceof Tensor)) throw new Error(`gradcheck: input ${i} is not a Tensor`);
   });
@@ -58,7 +64,8 @@ export function gradcheck(
   // analytic gradients through autograd
   const xs = build(host);
   const out = fn(...xs);
-  if (!(out instanceof Tensor) || out.dtype !== 'float32') throw new Error('gradcheck: fn must return a float32 Tensor');
+  if (!(out instanceof Tensor) || out.dtype !== 'float32')
+    throw new Error('gradcheck: fn must return a float32 Tensor');
   const gen = new Generator(seed);
   const r = new Float64Array(out.size);
   for (let i = 0; i < r.length; i++) r[i] = gen.uniform() * 2 - 1;
@@ -69,7 +76,9 @@ export function gradcheck(
     return s;
   };
   out.backward(fromHost(out.backend, Float32Array.from(r), out.shape));
-  const analytic = xs.map((x) => (x.requiresGrad ? (x.grad ? x.grad.data() : new Float32Array(x.size)) : null));
+  const analytic = xs.map((x) =>
+    x.requiresGrad ? (x.grad ? x.grad.data() : new Float32Array(x.size)) : null,
+  );
 
   const failures: GradcheckFailure[] = [];
   let maxAbsError = 0;
@@ -92,8 +101,10 @@ export function gradcheck(
         const numeric = (lp - lm) / (xp - xm);
         const err = Math.abs(an[j] - numeric);
         checked++;
-        if (!(err <= atol + rtol * Math.abs(numeric))) failures.push({ input: i, index: j, analytic: an[j], numeric });
-        if (err > maxAbsError || Number.isNaN(err)) maxAbsError = Number.isNaN(err) ? Number.NaN : err;
+        if (!(err <= atol + rtol * Math.abs(numeric)))
+          failures.push({ input: i, index: j, analytic: an[j], numeric });
+        if (err > maxAbsError || Number.isNaN(err))
+          maxAbsError = Number.isNaN(err) ? Number.NaN : err;
       }
     });
   });

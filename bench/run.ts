@@ -1,0 +1,24 @@
+/**
+ * `npm run bench [-- name...]`: side-by-side benchmarks against the anchors, in one run.
+ * Not tests: figures go into closing notes and docs, never into assertions.
+ */
+import os from 'node:os';
+import { benchMatmul } from './matmul.js';
+
+const suites: Record<string, () => void> = {
+  matmul: () => benchMatmul('js'),
+};
+
+const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const names = asked.length > 0 ? asked : Object.keys(suites);
+console.log(
+  `node ${process.version}, ${os.cpus()[0]?.model ?? 'unknown CPU'} x${os.cpus().length}, ${os.platform()}-${os.arch()}`,
+);
+for (const name of names) {
+  const run = suites[name];
+  if (!run) {
+    console.error(`bench: unknown suite '${name}'; available: ${Object.keys(suites).join(', ')}`);
+    process.exit(2);
+  }
+  run();
+}
