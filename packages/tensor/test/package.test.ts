@@ -1,0 +1,58 @@
+/** The built package as npm users get it: browser-safe core entry, exports map that resolves. */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const pkgDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+
+/** The files an entry pulls in, following relative imports of the bundle (shared chunks). */
+function bundleFiles(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:from|import|require\()\s*['"](\.[^'"]+)['"]/g))
+      visit(join(dirname(file), m[1]));
+  };
+  visit(entry);
+  return [...seen];
+}
+
+describe('the published package', () => {
+  it('has an exports map with types first for both module systems', () => {
+    for (const entry of ['.', './testing']) {
+      const e = pkg.exports[entry];
+      expect(Object.keys(e.import)[0]).toBe('types');
+      expect(Object.keys(e.require)[0]).toBe('types');
+      for (const file of [e.import.types, e.import.default, e.require.types, e.require.default]) {
+        expect(existsSync(join(pkgDir, file)), `${file} (run npm run build)`).toBe(true);
+      }
+    }
+    expect(pkg.engines.node).toBe('>=20');
+    expect(pkg.sideEffects).toBe(false);
+  });
+
+  it('core entry is browser-safe: no node: imports anywhere in its bundle', () => {
+    for (const entry of ['dist/index.js', 'dist/testing.js']) {
+      for (const file of bundleFiles(join(pkgDir, entry))) {
+        const text = readFileSync(file, 'utf8');
+        expect(text, file).not.toMatch(/from\s*['"]node:|require\(['"]node:|import\(['"]node:/);
+        expect(text, file).not.toMatch(/from\s*['"](fs|path|os|child_process|module)['"]/);
+      }
+    }
+  });
+
+  it('one shared engine behind both entries (one backend registry, one Tensor class)', async () => {
+    const core = await import('@openeurollm/tensor');
+    const testing = await import('@openeurollm/tensor/testing');
+    const x = core.tensor([1, 2], { requiresGrad: true });
+    expect(testing.gradcheck((t: InstanceType<typeof core.Tensor>) => t.mul(t), [x]).ok).toBe(true);
+    const req = createRequire(import.meta.url);
+    const cjs = req('@openeurollm/tensor');
+    expect(cjs.tensor([1, 2]).sum().item()).toBe(3);
+  });
+});
