@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  // index: the browser-safe core; node: core + the native backend; testing: gradcheck & co.
+  entry: { index: 'src/index.ts', node: 'src/node.ts', testing: 'src/testing/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -9,4 +10,6 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   splitting: true,
+  shims: true,
+  external: [/^node:/, 'node-gyp-build'],
 });

@@ -115,6 +115,92 @@ export interface FusedKernels<B = unknown> {
     eps: number,
   ): { y: B; mean: B; rstd: B };
   rmsNorm?(x: B, weight: B | null, rows: number, cols: number, eps: number): { y: B; rstd: B };
+
+  // Backward kernels: faster ways to compute the same gradient rule as the op's tensor-op
+  // definition (each used only when present).
+  geluBackward?(x: B, g: B, size: number, approximate: 'tanh' | 'none'): B;
+  siluBackward?(x: B, g: B, size: number): B;
+  layerNormBackward?(
+    x: B,
+    weight: B | null,
+    mean: B,
+    rstd: B,
+    g: B,
+    rows: number,
+    cols: number,
+    wantWeightGrad: boolean,
+    wantBiasGrad: boolean,
+  ): { dx: B; dw: B | null; db: B | null };
+  rmsNormBackward?(
+    x: B,
+    weight: B | null,
+    rstd: B,
+    g: B,
+    rows: number,
+    cols: number,
+    wantWeightGrad: boolean,
+  ): { dx: B; dw: B | null };
+
+  /**
+   * Cross-entropy per row of logits [rows, cols] against int32 targets: the loss (0 where the
+   * target is `ignoreIndex`) and the row's log-sum-exp. Throws on a target out of range.
+   * Used only together with `crossEntropyBackward`.
+   */
+  crossEntropy?(
+    logits: B,
+    targets: B,
+    rows: number,
+    cols: number,
+    ignoreIndex: number,
+  ): { loss: B; lse: B };
+  /** d logits = (softmax - onehot(target)) * g[row]; zero rows where the target is ignored. */
+  crossEntropyBackward?(
+    logits: B,
+    targets: B,
+    lse: B,
+    g: B,
+    rows: number,
+    cols: number,
+    ignoreIndex: number,
+  ): B;
+
+  /**
+   * Attention for `bh` heads without a T x S score matrix: q [bh, T, d], k [bh, S, d],
+   * v [bh, S, dv] -> out [bh, T, dv] and the log-sum-exp of each scaled score row [bh, T].
+   * Used only together with `attentionBackward`.
+   */
+  attention?(
+    q: B,
+    k: B,
+    v: B,
+    dims: { bh: number; T: number; S: number; d: number; dv: number },
+    scale: number,
+    causal: boolean,
+  ): { out: B; lse: B };
+  attentionBackward?(
+    q: B,
+    k: B,
+    v: B,
+    out: B,
+    lse: B,
+    g: B,
+    dims: { bh: number; T: number; S: number; d: number; dv: number },
+    scale: number,
+    causal: boolean,
+  ): { dq: B; dk: B; dv: B };
+
+  /** AdamW in place on param, m and v (all `size` float32 elements). */
+  adamw?(param: B, grad: B, m: B, v: B, size: number, hyper: AdamWStep): void;
+}
+
+/** One AdamW step's numbers; `step` counts from 1 (for the bias corrections). */
+export interface AdamWStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  step: number;
 }
 
 export type FusedName = keyof FusedKernels;
@@ -189,6 +275,8 @@ export interface BackendEntry {
   priority: number;
   /** Returns the backend, or throws with the reason it cannot run here. */
   load(): Backend;
+  /** Say so once (console.warn) when the default choice passes over this backend. */
+  warnWhenSkipped?: boolean;
 }
 
 interface RegistryState {
@@ -198,6 +286,7 @@ interface RegistryState {
   current: Backend | null;
   reason: string;
   fusedDisabled: boolean;
+  warned: Set<string>;
 }
 
 const state: RegistryState = {
@@ -208,6 +297,7 @@ const state: RegistryState = {
   current: null,
   reason: '',
   fusedDisabled: false,
+  warned: new Set(),
 };
 
 /** Registers a backend under a name; the engine picks the highest priority one that loads. */
@@ -297,6 +387,12 @@ function chooseDefault(): Backend {
   const skipped: string[] = [];
   for (const e of [...state.entries.values()].sort((a, b) => b.priority - a.priority)) {
     const b = tryLoad(e.name);
+    if (!b && e.warnWhenSkipped && !state.warned.has(e.name)) {
+      state.warned.add(e.name);
+      console.warn(
+        `@openeurollm/tensor: the ${e.name} backend is not available (${state.failures.get(e.name)})`,
+      );
+    }
     if (b) {
       state.reason =
         skipped.length === 0

@@ -5,6 +5,7 @@
  * faster backends register themselves from their own entry points.
  */
 export {
+  type AdamWStep,
   type Backend,
   type BackendEntry,
   type BackendListing,
@@ -118,6 +119,7 @@ export {
   silu,
   softmax,
 } from './ops/nn.js';
+export { adamwUpdate } from './ops/optim.js';
 export {
   type Axes,
   argmax,

@@ -6,8 +6,8 @@
  */
 import { Matrix } from 'ml-matrix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as T from '../src/index.js';
-import { type Tensor, tensor } from '../src/index.js';
+import * as T from '../src/node.js';
+import { type Tensor, tensor } from '../src/node.js';
 import { assertGradcheck, type GradcheckOptions } from '../src/testing/index.js';
 import { arr, expectClose, type InputSpec, input, values } from './helpers.js';
 import type { Arr } from './reference.js';
@@ -565,6 +565,30 @@ const attentionCases: Case[] = [
   },
 ];
 
+const attentionNonCausal: Case = {
+  name: 'attention non-causal, 4-D heads, T != S',
+  inputs: [
+    { shape: [2, 2, 3, 4] },
+    { shape: [2, 2, 5, 4], seed: 2 },
+    { shape: [2, 2, 5, 3], seed: 3 },
+  ],
+  fn: (q, k, v) => T.scaledDotProductAttention(q, k, v),
+  ref: (q, k, v) => {
+    const r = attentionRef(
+      { shape: [4, 3, 4], data: q.data },
+      { shape: [4, 5, 4], data: k.data },
+      { shape: [4, 5, 3], data: v.data },
+      0.5,
+      () => true,
+    );
+    return { shape: [2, 2, 3, 3], data: r.data };
+  },
+  rtol: 1e-4,
+  atol: 1e-5,
+  gradOptions: { maxElements: 12 },
+};
+attentionCases.push(attentionNonCausal);
+
 const movementCases: Case[] = [
   {
     name: 'reshape',
@@ -745,6 +769,12 @@ const backends = T.listBackends()
   .filter((b) => b.available)
   .map((b) => b.name);
 
+it('the native backend loads where CI requires it (OELLM_REQUIRE_NATIVE=1)', () => {
+  const native = T.listBackends().find((b) => b.name === 'native');
+  expect(native, 'the Node entry registers the native backend').toBeDefined();
+  if (process.env.OELLM_REQUIRE_NATIVE === '1') expect(native?.error ?? 'ok').toBe('ok');
+});
+
 describe.each(backends)('conformance on the %s backend', (backendName) => {
   let previous: string;
   beforeAll(() => {
@@ -783,6 +813,57 @@ describe.each(backends)('conformance on the %s backend', (backendName) => {
     });
   }
 
+  describe('adamwUpdate', () => {
+    const hyper = { lr: 0.01, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
+    const reference = () => {
+      const p = values({ shape: [7], seed: 1 });
+      const g = values({ shape: [7], seed: 2 });
+      const m = values({ shape: [7], seed: 3 });
+      const v = values({ shape: [7], seed: 4, lo: 0.01, hi: 1 });
+      const bc1 = 1 - 0.9 ** 3;
+      const bc2 = 1 - 0.95 ** 3;
+      const out = p.map((pi, i) => {
+        const mi = 0.9 * m[i] + 0.1 * g[i];
+        const vi = 0.95 * v[i] + 0.05 * g[i] * g[i];
+        return {
+          p: pi - 0.01 * (mi / bc1 / (Math.sqrt(vi / bc2) + 1e-8) + 0.1 * pi),
+          m: mi,
+          v: vi,
+        };
+      });
+      return { p, g, m, v, out };
+    };
+    for (const fused of [true, false]) {
+      it(`updates param, m and v in place (${fused ? 'fused' : 'composed'})`, () => {
+        const r = reference();
+        const p = tensor(r.p);
+        const m = tensor(r.m);
+        const v = tensor(r.v);
+        const old = T.setFusedKernelsEnabled(fused);
+        try {
+          T.adamwUpdate(p, tensor(r.g), m, v, hyper);
+        } finally {
+          T.setFusedKernelsEnabled(old);
+        }
+        expectClose(p, { shape: [7], data: r.out.map((o) => o.p) }, 1e-5, 1e-6);
+        expectClose(m, { shape: [7], data: r.out.map((o) => o.m) }, 1e-5, 1e-6);
+        expectClose(v, { shape: [7], data: r.out.map((o) => o.v) }, 1e-5, 1e-6);
+      });
+    }
+    it('rejects views and mismatched state', () => {
+      const p = T.zeros([4]);
+      expect(() => T.adamwUpdate(p, T.zeros([4]), T.zeros([5]), T.zeros([4]), hyper)).toThrow(
+        /m must be float32 of shape \[4\]/,
+      );
+      expect(() =>
+        T.adamwUpdate(T.zeros([8]).slice(0, 0, 4), T.zeros([4]), T.zeros([4]), T.zeros([4]), hyper),
+      ).toThrow(/param must be a float32 tensor that owns dense storage/);
+      expect(() =>
+        T.adamwUpdate(p, T.zeros([4]), T.zeros([4]), T.zeros([4]), { ...hyper, step: 0 }),
+      ).toThrow(/step/);
+    });
+  });
+
   describe('fused kernels agree with their composed definitions', () => {
     const fusedCases: [string, Case][] = [
       ['softmax', nnCases[0]],
@@ -792,6 +873,10 @@ describe.each(backends)('conformance on the %s backend', (backendName) => {
       ['silu', unaryCases.find((c) => c.name === 'silu')!],
       ['layerNorm', nnCases.find((c) => c.name === 'layerNorm with weight and bias')!],
       ['rmsNorm', nnCases.find((c) => c.name === 'rmsNorm with weight')!],
+      ['crossEntropy', nnCases.find((c) => c.name === 'crossEntropy mean with ignoreIndex')!],
+      ['crossEntropy', nnCases.find((c) => c.name === 'crossEntropy none over [B,T,C]')!],
+      ['attention', attentionCases.find((c) => c.name === 'attention causal')!],
+      ['attention', attentionNonCausal],
     ];
     for (const [kernel, c] of fusedCases) {
       it(`${c.name}: fused (${kernel}) and composed give the same values and gradients`, () => {

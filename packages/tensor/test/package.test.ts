@@ -24,16 +24,26 @@ function bundleFiles(entry: string): string[] {
 
 describe('the published package', () => {
   it('has an exports map with types first for both module systems', () => {
-    for (const entry of ['.', './testing']) {
-      const e = pkg.exports[entry];
+    const leaves: { import: Record<string, string>; require: Record<string, string> }[] = [
+      pkg.exports['.'].node,
+      pkg.exports['.'],
+      pkg.exports['./core'],
+      pkg.exports['./testing'],
+    ];
+    for (const e of leaves) {
       expect(Object.keys(e.import)[0]).toBe('types');
       expect(Object.keys(e.require)[0]).toBe('types');
       for (const file of [e.import.types, e.import.default, e.require.types, e.require.default]) {
         expect(existsSync(join(pkgDir, file)), `${file} (run npm run build)`).toBe(true);
       }
     }
+    // Node gets the entry with the native backend, browsers and bundlers the core
+    expect(pkg.exports['.'].node.import.default).toBe('./dist/node.js');
+    expect(pkg.exports['.'].import.default).toBe('./dist/index.js');
     expect(pkg.engines.node).toBe('>=20');
-    expect(pkg.sideEffects).toBe(false);
+    // no install script: the addon is prebuilt (prebuildify) or built by `npm run build`
+    expect(pkg.scripts.install).toBeUndefined();
+    expect(pkg.gypfile).toBe(false);
   });
 
   it('core entry is browser-safe: no node: imports anywhere in its bundle', () => {

@@ -45,6 +45,19 @@ function rowsOf(x: Tensor, op: string): { buf: unknown; rows: number; cols: numb
   };
 }
 
+/** Dense buffers of tensors for a kernel call; `free` releases the temporary copies. */
+function denseAll(op: string, ts: readonly Tensor[]): { bufs: unknown[]; free(): void } {
+  const bufs = ts.map((t) => t._denseBuf(op));
+  return {
+    bufs,
+    free: () => {
+      ts.forEach((t, i) => {
+        if (bufs[i] !== t._storage?.buf) t.backend.dispose(bufs[i]);
+      });
+    },
+  };
+}
+
 /** Row max with all -inf rows shifted by 0 (so they stay -inf instead of NaN). */
 function safeRowMax(x: Tensor): Tensor {
   const m = reduceRaw('max', x, [x.ndim - 1], true);
@@ -162,6 +175,25 @@ export function crossEntropy(
     count++;
   }
   const b = logits.backend;
+  const kf = fusedKernel(b, 'crossEntropy');
+  const kb = fusedKernel(b, 'crossEntropyBackward');
+  if (kf && kb && n > 0) {
+    // fused: per-row loss and log-sum-exp in one pass; d logits = (softmax - onehot) * g
+    const flat = reshape(logits, [n, classes]);
+    const tgt = fromHost(b, t instanceof Int32Array ? t : Int32Array.from(t), [n]);
+    const lb = flat._denseBuf('crossEntropy');
+    const { loss, lse } = kf(lb, tgt._denseBuf('crossEntropy'), n, classes, ignoreIndex);
+    if (lb !== flat._storage?.buf) b.dispose(lb);
+    const rowLoss = record(fromBuffer(b, loss, [n], 'float32'), 'crossEntropy', [flat], (g) => {
+      const d = denseAll('crossEntropy', [flat, tgt, g]);
+      const dl = kb(d.bufs[0], d.bufs[1], lse, d.bufs[2], n, classes, ignoreIndex);
+      d.free();
+      return [fromBuffer(b, dl, [n, classes], 'float32')];
+    });
+    if (reduction === 'none') return reshape(rowLoss, lead);
+    const total = sum(rowLoss);
+    return reduction === 'sum' ? total : div(total, count);
+  }
   const lp = logSoftmax(reshape(logits, [n, classes]), -1);
   const picked = reshape(gather(lp, 1, fromHost(b, safe, [n, 1])), [n]);
   const losses = mul(neg(picked), fromHost(b, keep, [n]));
@@ -204,6 +236,18 @@ export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
     return out;
   });
   return record(y, 'gelu', [x], (g) => {
+    const kb = fusedKernel(x.backend, 'geluBackward');
+    if (kb) {
+      const d = denseAll('gelu', [x, g]);
+      const dx = fromBuffer(
+        x.backend,
+        kb(d.bufs[0], d.bufs[1], x.size, approximate),
+        x.shape,
+        'float32',
+      );
+      d.free();
+      return [dx];
+    }
     if (approximate === 'tanh') {
       const x2 = mul(x, x);
       const th = tanh(mul(add(x, mul(mul(x2, x), 0.044715)), GELU_C));
@@ -235,6 +279,13 @@ export function silu(x: Tensor): Tensor {
     return out;
   });
   return record(y, 'silu', [x], (g) => {
+    const kb = fusedKernel(x.backend, 'siluBackward');
+    if (kb) {
+      const d = denseAll('silu', [x, g]);
+      const dx = fromBuffer(x.backend, kb(d.bufs[0], d.bufs[1], x.size), x.shape, 'float32');
+      d.free();
+      return [dx];
+    }
     const s = sigmoid(x);
     return [mul(g, mul(s, add(mul(x, sub(1, s)), 1)))];
   });
@@ -302,6 +353,30 @@ export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
   });
   const inputs = [x, weight, bias].filter((t): t is Tensor => t !== null);
   return record(y, 'layerNorm', inputs, (g) => {
+    const kb = fusedKernel(x.backend, 'layerNormBackward');
+    if (kb) {
+      const d = denseAll('layerNorm', weight ? [x, g, mean, rstd, weight] : [x, g, mean, rstd]);
+      const rows = cols === 0 ? 0 : x.size / cols;
+      const wantW = weight?.requiresGrad ?? false;
+      const wantB = bias?.requiresGrad ?? false;
+      const o = kb(
+        d.bufs[0],
+        weight ? d.bufs[4] : null,
+        d.bufs[2],
+        d.bufs[3],
+        d.bufs[1],
+        rows,
+        cols,
+        wantW,
+        wantB,
+      );
+      d.free();
+      const be = x.backend;
+      const out: (Tensor | null)[] = [fromBuffer(be, o.dx, x.shape, 'float32')];
+      if (weight) out.push(o.dw ? fromBuffer(be, o.dw, [cols], 'float32') : null);
+      if (bias) out.push(o.db ? fromBuffer(be, o.db, [cols], 'float32') : null);
+      return out;
+    }
     const xhat = mul(sub(x, mean), rstd);
     const lead = Array.from({ length: x.ndim - 1 }, (_, i) => i);
     const gxhat = weight ? mul(g, weight) : g;
@@ -357,6 +432,16 @@ export function rmsNorm(x: Tensor, options: RmsNormOptions = {}): Tensor {
   });
   const inputs = weight ? [x, weight] : [x];
   return record(y, 'rmsNorm', inputs, (g) => {
+    const kb = fusedKernel(x.backend, 'rmsNormBackward');
+    if (kb) {
+      const d = denseAll('rmsNorm', weight ? [x, g, rstd, weight] : [x, g, rstd]);
+      const rows = cols === 0 ? 0 : x.size / cols;
+      const wantW = weight?.requiresGrad ?? false;
+      const o = kb(d.bufs[0], weight ? d.bufs[3] : null, d.bufs[2], d.bufs[1], rows, cols, wantW);
+      d.free();
+      const dx = fromBuffer(x.backend, o.dx, x.shape, 'float32');
+      return weight ? [dx, o.dw ? fromBuffer(x.backend, o.dw, [cols], 'float32') : null] : [dx];
+    }
     const xhat = mul(x, rstd);
     const gxhat = weight ? mul(g, weight) : g;
     // dx = rstd * (gxhat - xhat * mean(gxhat * xhat))
@@ -429,6 +514,8 @@ export function scaledDotProductAttention(
     );
   }
   const { causal = false, mask = null, scale = 1 / Math.sqrt(d) } = options;
+  const fused = mask ? null : fusedAttention(q, k, v, scale, causal);
+  if (fused) return fused;
   let scores = mul(matmul(q, transpose(k, -2, -1)), scale);
   const T = q.shape[q.ndim - 2];
   const S = k.shape[k.ndim - 2];
@@ -446,6 +533,70 @@ export function scaledDotProductAttention(
         : add(scores, mask);
   }
   return matmul(softmax(scores, -1), v);
+}
+
+/**
+ * The fused attention path: q, k, v with the same leading dims, no mask. Returns null when the
+ * backend has no fused kernel pair or the shapes need broadcasting (then the composed path runs).
+ */
+function fusedAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  scale: number,
+  causal: boolean,
+): Tensor | null {
+  const b = q.backend;
+  const kf = fusedKernel(b, 'attention');
+  const kb = fusedKernel(b, 'attentionBackward');
+  if (!kf || !kb || q.ndim !== k.ndim || q.ndim !== v.ndim) return null;
+  const lead = q.shape.slice(0, -2);
+  if (!shapesEqual(lead, k.shape.slice(0, -2)) || !shapesEqual(lead, v.shape.slice(0, -2)))
+    return null;
+  sameBackendAll([q, k, v]);
+  const T = q.shape[q.ndim - 2];
+  const d = q.shape[q.ndim - 1];
+  const S = k.shape[k.ndim - 2];
+  const dv = v.shape[v.ndim - 1];
+  const bh = lead.reduce((x, y) => x * y, 1);
+  const dims = { bh, T, S, d, dv };
+  // [..., T, d] -> [bh, T, d] (recorded, so gradients reach the caller's tensors)
+  const q3 = reshape(q, [bh, T, d]);
+  const k3 = reshape(k, [bh, S, d]);
+  const v3 = reshape(v, [bh, S, dv]);
+  const f = denseAll('scaledDotProductAttention', [q3, k3, v3]);
+  const { out, lse } = kf(f.bufs[0], f.bufs[1], f.bufs[2], dims, scale, causal);
+  f.free();
+  const y = fromBuffer(b, out, [bh, T, dv], 'float32');
+  const rec = record(y, 'scaledDotProductAttention', [q3, k3, v3], (g) => {
+    const dd = denseAll('scaledDotProductAttention', [q3, k3, v3, y, g]);
+    const r = kb(
+      dd.bufs[0],
+      dd.bufs[1],
+      dd.bufs[2],
+      dd.bufs[3],
+      lse,
+      dd.bufs[4],
+      dims,
+      scale,
+      causal,
+    );
+    dd.free();
+    return [
+      fromBuffer(b, r.dq, [bh, T, d], 'float32'),
+      fromBuffer(b, r.dk, [bh, S, d], 'float32'),
+      fromBuffer(b, r.dv, [bh, S, dv], 'float32'),
+    ];
+  });
+  return reshape(rec, [...lead, T, dv]);
+}
+
+function sameBackendAll(ts: readonly Tensor[]): void {
+  for (const t of ts) {
+    if (t.backend !== ts[0].backend) {
+      throw new Error(`scaledDotProductAttention: q, k and v are on different backends`);
+    }
+  }
 }
 
 export { castRaw };

@@ -1,0 +1,433 @@
+#include "nn.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace oellm {
+
+namespace {
+
+constexpr int64_t kGrain = 1 << 14;
+
+inline int64_t rows_grain(int64_t cols) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)); }
+
+inline float row_max(const float* r, int64_t cols) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < cols; j++) m = r[j] > m ? r[j] : m;
+  return std::isinf(m) && m < 0 ? 0.0f : m;
+}
+
+// Sum of exp(r - m) in float with four partial sums (vectorisable), combined in double.
+inline double sum_exp(const float* r, int64_t cols, float m) {
+  double s = 0;
+  for (int64_t j = 0; j < cols; j++) s += std::exp(r[j] - m);
+  return s;
+}
+
+constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2/pi)
+constexpr float kInvSqrt2 = 0.7071067811865476f;
+constexpr float kInvSqrt2Pi = 0.3989422804014327f;
+
+}  // namespace
+
+void softmax(const float* x, int64_t rows, int64_t cols, float* out, ThreadPool& pool) {
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; r++) {
+          const float* xr = x + r * cols;
+          float* o = out + r * cols;
+          const float m = row_max(xr, cols);
+          double s = 0;
+          for (int64_t j = 0; j < cols; j++) {
+            o[j] = std::exp(xr[j] - m);
+            s += o[j];
+          }
+          const float inv = static_cast<float>(1.0 / s);
+          for (int64_t j = 0; j < cols; j++) o[j] *= inv;
+        }
+      },
+      rows_grain(cols));
+}
+
+void log_softmax(const float* x, int64_t rows, int64_t cols, float* out, ThreadPool& pool) {
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; r++) {
+          const float* xr = x + r * cols;
+          float* o = out + r * cols;
+          const float m = row_max(xr, cols);
+          const float lse = m + static_cast<float>(std::log(sum_exp(xr, cols, m)));
+          for (int64_t j = 0; j < cols; j++) o[j] = xr[j] - lse;
+        }
+      },
+      rows_grain(cols));
+}
+
+void gelu(const float* x, int64_t n, bool tanh_approx, float* out, ThreadPool& pool) {
+  pool.parallel_for(
+      n,
+      [&](int64_t b, int64_t e, int) {
+        if (tanh_approx) {
+          for (int64_t i = b; i < e; i++) {
+            const float v = x[i];
+            out[i] = 0.5f * v * (1.0f + std::tanh(kGeluC * (v + 0.044715f * v * v * v)));
+          }
+        } else {
+          for (int64_t i = b; i < e; i++) out[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
+        }
+      },
+      kGrain);
+}
+
+void gelu_backward(const float* x, const float* g, int64_t n, bool tanh_approx, float* dx, ThreadPool& pool) {
+  pool.parallel_for(
+      n,
+      [&](int64_t b, int64_t e, int) {
+        if (tanh_approx) {
+          for (int64_t i = b; i < e; i++) {
+            const float v = x[i];
+            const float t = std::tanh(kGeluC * (v + 0.044715f * v * v * v));
+            const float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * 0.044715f * v * v);
+            dx[i] = g[i] * d;
+          }
+        } else {
+          for (int64_t i = b; i < e; i++) {
+            const float v = x[i];
+            const float cdf = 0.5f * (1.0f + std::erf(v * kInvSqrt2));
+            const float pdf = std::exp(-0.5f * v * v) * kInvSqrt2Pi;
+            dx[i] = g[i] * (cdf + v * pdf);
+          }
+        }
+      },
+      kGrain);
+}
+
+void silu(const float* x, int64_t n, float* out, ThreadPool& pool) {
+  pool.parallel_for(
+      n,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t i = b; i < e; i++) out[i] = x[i] / (1.0f + std::exp(-x[i]));
+      },
+      kGrain);
+}
+
+void silu_backward(const float* x, const float* g, int64_t n, float* dx, ThreadPool& pool) {
+  pool.parallel_for(
+      n,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t i = b; i < e; i++) {
+          const float s = 1.0f / (1.0f + std::exp(-x[i]));
+          dx[i] = g[i] * s * (1.0f + x[i] * (1.0f - s));
+        }
+      },
+      kGrain);
+}
+
+void layer_norm(const float* x, const float* w, const float* bias, int64_t rows, int64_t cols, float eps, float* y,
+                float* mean, float* rstd, ThreadPool& pool) {
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; r++) {
+          const float* xr = x + r * cols;
+          double s = 0;
+          for (int64_t j = 0; j < cols; j++) s += xr[j];
+          const double mu = s / cols;
+          double var = 0;
+          for (int64_t j = 0; j < cols; j++) var += (xr[j] - mu) * (xr[j] - mu);
+          const float rs = static_cast<float>(1.0 / std::sqrt(var / cols + eps));
+          const float muf = static_cast<float>(mu);
+          mean[r] = muf;
+          rstd[r] = rs;
+          float* yr = y + r * cols;
+          for (int64_t j = 0; j < cols; j++) {
+            float h = (xr[j] - muf) * rs;
+            if (w) h *= w[j];
+            if (bias) h += bias[j];
+            yr[j] = h;
+          }
+        }
+      },
+      rows_grain(cols));
+}
+
+namespace {
+// Per-chunk partial sums for weight/bias gradients, combined in chunk order.
+struct Partials {
+  std::vector<double> data;
+  int chunks;
+  int64_t cols;
+  Partials(int c, int64_t n, int per) : data(static_cast<size_t>(c) * n * per, 0.0), chunks(c), cols(n) {}
+  double* at(int chunk, int which) { return data.data() + (static_cast<size_t>(chunk) * 2 + which) * cols; }
+};
+}  // namespace
+
+void layer_norm_backward(const float* x, const float* w, const float* mean, const float* rstd, const float* g,
+                         int64_t rows, int64_t cols, float* dx, float* dw, float* db, ThreadPool& pool) {
+  const int64_t grain = rows_grain(cols);
+  const int chunks = std::max(1, pool.chunks_for(rows, grain));
+  Partials part(chunks, cols, 2);
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int chunk) {
+        double* pw = part.at(chunk, 0);
+        double* pb = part.at(chunk, 1);
+        for (int64_t r = b; r < e; r++) {
+          const float* xr = x + r * cols;
+          const float* gr = g + r * cols;
+          const float mu = mean[r], rs = rstd[r];
+          double m1 = 0, m2 = 0;
+          for (int64_t j = 0; j < cols; j++) {
+            const float xh = (xr[j] - mu) * rs;
+            const float gx = w ? gr[j] * w[j] : gr[j];
+            m1 += gx;
+            m2 += gx * xh;
+            if (dw) pw[j] += gr[j] * xh;
+            if (db) pb[j] += gr[j];
+          }
+          const float a = static_cast<float>(m1 / cols), c = static_cast<float>(m2 / cols);
+          float* dr = dx + r * cols;
+          for (int64_t j = 0; j < cols; j++) {
+            const float xh = (xr[j] - mu) * rs;
+            const float gx = w ? gr[j] * w[j] : gr[j];
+            dr[j] = rs * (gx - a - xh * c);
+          }
+        }
+      },
+      grain);
+  if (dw || db) {
+    for (int64_t j = 0; j < cols; j++) {
+      double sw = 0, sb = 0;
+      for (int c = 0; c < chunks; c++) {
+        sw += part.at(c, 0)[j];
+        sb += part.at(c, 1)[j];
+      }
+      if (dw) dw[j] = static_cast<float>(sw);
+      if (db) db[j] = static_cast<float>(sb);
+    }
+  }
+}
+
+void rms_norm(const float* x, const float* w, int64_t rows, int64_t cols, float eps, float* y, float* rstd,
+              ThreadPool& pool) {
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; r++) {
+          const float* xr = x + r * cols;
+          double s = 0;
+          for (int64_t j = 0; j < cols; j++) s += static_cast<double>(xr[j]) * xr[j];
+          const float rs = static_cast<float>(1.0 / std::sqrt(s / cols + eps));
+          rstd[r] = rs;
+          float* yr = y + r * cols;
+          for (int64_t j = 0; j < cols; j++) yr[j] = w ? xr[j] * rs * w[j] : xr[j] * rs;
+        }
+      },
+      rows_grain(cols));
+}
+
+void rms_norm_backward(const float* x, const float* w, const float* rstd, const float* g, int64_t rows,
+                       int64_t cols, float* dx, float* dw, ThreadPool& pool) {
+  const int64_t grain = rows_grain(cols);
+  const int chunks = std::max(1, pool.chunks_for(rows, grain));
+  Partials part(chunks, cols, 2);
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int chunk) {
+        double* pw = part.at(chunk, 0);
+        for (int64_t r = b; r < e; r++) {
+          const float* xr = x + r * cols;
+          const float* gr = g + r * cols;
+          const float rs = rstd[r];
+          double m = 0;
+          for (int64_t j = 0; j < cols; j++) {
+            const float xh = xr[j] * rs;
+            const float gx = w ? gr[j] * w[j] : gr[j];
+            m += gx * xh;
+            if (dw) pw[j] += gr[j] * xh;
+          }
+          const float c = static_cast<float>(m / cols);
+          float* dr = dx + r * cols;
+          for (int64_t j = 0; j < cols; j++) {
+            const float xh = xr[j] * rs;
+            const float gx = w ? gr[j] * w[j] : gr[j];
+            dr[j] = rs * (gx - xh * c);
+          }
+        }
+      },
+      grain);
+  if (dw) {
+    for (int64_t j = 0; j < cols; j++) {
+      double s = 0;
+      for (int c = 0; c < chunks; c++) s += part.at(c, 0)[j];
+      dw[j] = static_cast<float>(s);
+    }
+  }
+}
+
+int64_t cross_entropy(const float* logits, const int32_t* targets, int64_t rows, int64_t cols, int32_t ignore,
+                      float* loss, float* lse, ThreadPool& pool) {
+  for (int64_t r = 0; r < rows; r++) {
+    const int32_t t = targets[r];
+    if (t != ignore && (t < 0 || t >= cols)) return r;
+  }
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; r++) {
+          const float* xr = logits + r * cols;
+          const float m = row_max(xr, cols);
+          const float l = m + static_cast<float>(std::log(sum_exp(xr, cols, m)));
+          lse[r] = l;
+          const int32_t t = targets[r];
+          loss[r] = t == ignore ? 0.0f : l - xr[t];
+        }
+      },
+      rows_grain(cols));
+  return -1;
+}
+
+void cross_entropy_backward(const float* logits, const int32_t* targets, const float* lse, const float* g,
+                            int64_t rows, int64_t cols, int32_t ignore, float* dlogits, ThreadPool& pool) {
+  pool.parallel_for(
+      rows,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t r = b; r < e; r++) {
+          float* d = dlogits + r * cols;
+          const int32_t t = targets[r];
+          if (t == ignore) {
+            std::memset(d, 0, sizeof(float) * cols);
+            continue;
+          }
+          const float* xr = logits + r * cols;
+          const float l = lse[r], gr = g[r];
+          for (int64_t j = 0; j < cols; j++) d[j] = std::exp(xr[j] - l) * gr;
+          d[t] -= gr;
+        }
+      },
+      rows_grain(cols));
+}
+
+void attention(const float* q, const float* k, const float* v, int64_t bh, int64_t T, int64_t S, int64_t d,
+               int64_t dv, float scale, bool causal, float* out, float* lse, ThreadPool& pool) {
+  // one task per (head, query row); each keeps a running max, sum and output accumulator
+  pool.parallel_for(
+      bh * T,
+      [&](int64_t b, int64_t e, int) {
+        std::vector<float> scores(static_cast<size_t>(std::max<int64_t>(S, 1)));
+        std::vector<float> acc(static_cast<size_t>(std::max<int64_t>(dv, 1)));
+        for (int64_t task = b; task < e; task++) {
+          const int64_t h = task / T, i = task % T;
+          const float* qi = q + (h * T + i) * d;
+          const float* kh = k + h * S * d;
+          const float* vh = v + h * S * dv;
+          const int64_t last = causal ? std::min<int64_t>(i + 1, S) : S;
+          float m = -std::numeric_limits<float>::infinity();
+          for (int64_t j = 0; j < last; j++) {
+            const float* kj = kh + j * d;
+            float s = 0;
+            for (int64_t c = 0; c < d; c++) s += qi[c] * kj[c];
+            s *= scale;
+            scores[j] = s;
+            m = s > m ? s : m;
+          }
+          float* o = out + (h * T + i) * dv;
+          if (last == 0) {
+            // every key masked: NaN, as the composed definition and PyTorch give
+            for (int64_t c = 0; c < dv; c++) o[c] = std::numeric_limits<float>::quiet_NaN();
+            lse[task] = std::numeric_limits<float>::quiet_NaN();
+            continue;
+          }
+          std::fill(acc.begin(), acc.begin() + dv, 0.0f);
+          double l = 0;
+          for (int64_t j = 0; j < last; j++) {
+            const float p = std::exp(scores[j] - m);
+            l += p;
+            const float* vj = vh + j * dv;
+            for (int64_t c = 0; c < dv; c++) acc[c] += p * vj[c];
+          }
+          const float inv = static_cast<float>(1.0 / l);
+          for (int64_t c = 0; c < dv; c++) o[c] = acc[c] * inv;
+          lse[task] = m + static_cast<float>(std::log(l));
+        }
+      },
+      std::max<int64_t>(1, 4096 / std::max<int64_t>(1, S * d)));
+}
+
+void attention_backward(const float* q, const float* k, const float* v, const float* out, const float* lse,
+                        const float* g, int64_t bh, int64_t T, int64_t S, int64_t d, int64_t dv, float scale,
+                        bool causal, float* dq, float* dk, float* dvv, ThreadPool& pool) {
+  // heads are independent: one thread owns a head's dq, dk, dv, so sums run in a fixed order
+  pool.parallel_for(
+      bh,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t h = b; h < e; h++) {
+          const float* qh = q + h * T * d;
+          const float* kh = k + h * S * d;
+          const float* vh = v + h * S * dv;
+          float* dqh = dq + h * T * d;
+          float* dkh = dk + h * S * d;
+          float* dvh = dvv + h * S * dv;
+          std::memset(dqh, 0, sizeof(float) * T * d);
+          std::memset(dkh, 0, sizeof(float) * S * d);
+          std::memset(dvh, 0, sizeof(float) * S * dv);
+          for (int64_t i = 0; i < T; i++) {
+            const float* qi = qh + i * d;
+            const float* gi = g + (h * T + i) * dv;
+            const float* oi = out + (h * T + i) * dv;
+            const float li = lse[h * T + i];
+            if (std::isnan(li)) continue;
+            float D = 0;
+            for (int64_t c = 0; c < dv; c++) D += gi[c] * oi[c];
+            const int64_t last = causal ? std::min<int64_t>(i + 1, S) : S;
+            float* dqi = dqh + i * d;
+            for (int64_t j = 0; j < last; j++) {
+              const float* kj = kh + j * d;
+              const float* vj = vh + j * dv;
+              float s = 0;
+              for (int64_t c = 0; c < d; c++) s += qi[c] * kj[c];
+              const float p = std::exp(s * scale - li);
+              float dp = 0;
+              float* dvj = dvh + j * dv;
+              for (int64_t c = 0; c < dv; c++) {
+                dvj[c] += p * gi[c];
+                dp += gi[c] * vj[c];
+              }
+              const float ds = p * (dp - D) * scale;
+              float* dkj = dkh + j * d;
+              for (int64_t c = 0; c < d; c++) {
+                dqi[c] += ds * kj[c];
+                dkj[c] += ds * qi[c];
+              }
+            }
+          }
+        }
+      },
+      1);
+}
+
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps,
+           float wd, float bc1, float bc2, ThreadPool& pool) {
+  const float inv_bc1 = 1.0f / bc1;
+  const float inv_sqrt_bc2 = 1.0f / std::sqrt(bc2);
+  pool.parallel_for(
+      n,
+      [&](int64_t b, int64_t e, int) {
+        for (int64_t i = b; i < e; i++) {
+          const float gi = g[i];
+          const float mi = b1 * m[i] + (1.0f - b1) * gi;
+          const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+          m[i] = mi;
+          v[i] = vi;
+          p[i] -= lr * ((mi * inv_bc1) / (std::sqrt(vi) * inv_sqrt_bc2 + eps) + wd * p[i]);
+        }
+      },
+      kGrain);
+}
+
+}  // namespace oellm
