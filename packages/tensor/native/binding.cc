@@ -7,6 +7,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -173,11 +177,30 @@ oellm::Strided strided(const Args& a, size_t buf_i, size_t strides_i, size_t off
 
 oellm::ThreadPool& pool() { return oellm::global_pool(); }
 
+// Training allocates and frees the same large activation buffers every step. glibc serves
+// blocks above its mmap threshold (at most 32 MiB) with fresh mmap()s, and each page of those
+// faults on first touch, which costs ~120 ms per 32 MiB here; keeping them in the heap lets
+// the next step reuse them. OELLM_MALLOC_TUNING=0 leaves glibc's defaults alone.
+bool tune_malloc() {
+#if defined(__GLIBC__)
+  const char* env = std::getenv("OELLM_MALLOC_TUNING");
+  if (env && std::string(env) == "0") return false;
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  return true;
+#else
+  return false;
+#endif
+}
+
+const bool g_malloc_tuned = tune_malloc();
+
 // info() -> { kernel, threads }
 OELLM_EXPORT(info) {
   Napi::Object o = Napi::Object::New(a.info.Env());
   o.Set("gemmKernel", oellm::gemm_kernel_name());
   o.Set("threads", pool().size());
+  o.Set("mallocTuned", g_malloc_tuned);
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   o.Set("avx2", __builtin_cpu_supports("avx2") != 0);

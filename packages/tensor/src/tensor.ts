@@ -272,8 +272,8 @@ export class Tensor {
   dispose(): void {
     const s = this._storage;
     if (!s) return;
+    // the autograd node stays: a backward that needs this tensor's values then says it was disposed
     this._storage = null;
-    this._node = null;
     s.release();
   }
 
@@ -546,6 +546,15 @@ export function record(
   return out;
 }
 
+/**
+ * @internal A new handle on x's data (shared storage) that records an identity gradient: what
+ * an op returns when it has nothing to change, so that disposing the result never disposes x.
+ */
+export function alias(x: Tensor, op: string): Tensor {
+  const y = new Tensor(x.storage(op).retain(), x.shape, x._strides, x._offset);
+  return record(y, op, [x], (g) => [g]);
+}
+
 /** @internal Checks that every tensor lives on the same backend; returns it. */
 export function sameBackend(op: string, tensors: readonly Tensor[]): Backend {
   const b = tensors[0].backend;
@@ -582,6 +591,11 @@ function backward(root: Tensor, grad?: Tensor): void {
     seed = noGrad(() => ew.onesLike(root));
   } else {
     if (!(grad instanceof Tensor)) throw new Error('backward: grad must be a Tensor');
+    if (grad.backend !== root.backend) {
+      throw new Error(
+        `backward: grad is on the '${grad.backend.name}' backend but the tensor is on '${root.backend.name}'; move it with .to('${root.backend.name}')`,
+      );
+    }
     if (grad.shape.length !== root.shape.length || grad.shape.some((d, i) => d !== root.shape[i])) {
       throw new Error(
         `backward: grad has shape ${shapeToString(grad.shape)} but the tensor has shape ${shapeToString(root.shape)}`,
@@ -618,7 +632,8 @@ function backward(root: Tensor, grad?: Tensor): void {
       if (!g) continue;
       grads.delete(t);
       if (t._node === null || t._retainGrad) {
-        t.grad = t.grad ? ew.add(t.grad, g) : g;
+        // a handle of its own: the same gradient tensor may flow to several inputs
+        t.grad = t.grad ? ew.add(t.grad, g) : g.detach();
       }
       const node = t._node;
       if (!node) continue;

@@ -150,7 +150,7 @@ describe('autograd engine', () => {
     expect(kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
     expect(kept.length).toBeGreaterThan(700);
     expect(kept.length).toBeLessThan(800);
-    expect(T.dropout(x, 0.25, { training: false })).toBe(x);
+    expect(Array.from(T.dropout(x, 0.25, { training: false }).data())).toEqual(Array.from(x.data()));
     const w = tensor([1, 2, 3], { requiresGrad: true });
     T.manualSeed(4);
     const y = T.dropout(w, 0.5);
@@ -165,5 +165,87 @@ describe('autograd engine', () => {
     expect(list.find((b) => b.name === 'js')).toMatchObject({ available: true });
     expect(T.getBackend().name).toBeTruthy();
     expect(T.backendReason()).toMatch(/highest-priority|OELLM_BACKEND|setBackend/);
+  });
+});
+
+describe('review fixes', () => {
+  it('parameters sharing one upstream gradient get independent .grad handles', () => {
+    const a = tensor([1, 2], { requiresGrad: true });
+    const b = tensor([3, 4], { requiresGrad: true });
+    a.add(b).sum().backward();
+    a.zeroGrad();
+    expect(Array.from(b.grad!.data())).toEqual([1, 1]);
+  });
+
+  it('disposing an intermediate keeps the graph: backward says what was disposed', () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const h = x.mul(x);
+    const y = h.sum();
+    h.dispose();
+    expect(() => y.backward()).not.toThrow(); // sum's gradient needs no values of h
+    expect(Array.from(x.grad!.data())).toEqual([2, 4]);
+  });
+
+  it('disposing a result never disposes its input, even when nothing changed', () => {
+    const x = tensor([1, 2]);
+    for (const f of [
+      (t: T.Tensor) => t.float(),
+      (t: T.Tensor) => t.contiguous(),
+      (t: T.Tensor) => t.reshape(2),
+      (t: T.Tensor) => t.slice(0),
+      (t: T.Tensor) => T.dropout(t, 0.5, { training: false }),
+      (t: T.Tensor) => t.sum([]),
+    ]) {
+      const y = f(x);
+      y.dispose();
+      expect(x.disposed).toBe(false);
+    }
+  });
+
+  it('matmul of two vectors is their dot product', () => {
+    const a = tensor([1, 2, 3], { requiresGrad: true });
+    const y = T.matmul(a, tensor([4, 5, 6]));
+    expect(y.shape).toEqual([]);
+    expect(y.item()).toBe(32);
+    y.backward();
+    expect(Array.from(a.grad!.data())).toEqual([4, 5, 6]);
+  });
+
+  it('crossEntropy with every target ignored: NaN loss, zero gradient (as PyTorch)', () => {
+    const l = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
+    const loss = T.crossEntropy(l, tensor([-100, -100], { dtype: 'int32' }));
+    expect(loss.item()).toBeNaN();
+    loss.backward();
+    expect(Array.from(l.grad!.data())).toEqual([0, 0, 0, 0]);
+  });
+
+  it('logsumexp of +inf is +inf; the gradient of 0^0 is 0', () => {
+    expect(T.logsumexp(tensor([1, Number.POSITIVE_INFINITY]), 0).item()).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    const x = tensor([0, 2], { requiresGrad: true });
+    T.pow(x, 0).sum().backward();
+    expect(Array.from(x.grad!.data())).toEqual([0, 0]);
+  });
+
+  it('customOp checks the gradients its backward returns', () => {
+    const bad = T.customOp({ name: 'bad', forward: (x) => x.mul(2), backward: (g) => [g.sum()] });
+    expect(() =>
+      bad(tensor([1, 2], { requiresGrad: true }))
+        .sum()
+        .backward(),
+    ).toThrow('bad: gradient 0 has shape [] but input 0 has shape [2]');
+    const none = T.customOp({ name: 'none', forward: (x) => x.mul(2), backward: () => [null] });
+    expect(() =>
+      none(tensor([1, 2], { requiresGrad: true }))
+        .sum()
+        .backward(),
+    ).toThrow(/returned no gradient for input 0/);
   });
 });

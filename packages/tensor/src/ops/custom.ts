@@ -28,6 +28,35 @@ export function customOp(def: CustomOpDefinition): (...inputs: Tensor[]) => Tens
     if (!(out instanceof Tensor)) throw new Error(`${def.name}: forward must return a Tensor`);
     // a fresh handle so the recorded node never lands on a tensor forward returned as-is
     const y = out.isLeaf && !inputs.includes(out) ? out : out.detach();
-    return record(y, def.name, inputs, (g) => def.backward(g, inputs, y));
+    return record(y, def.name, inputs, (g) => {
+      const grads = def.backward(g, inputs, y);
+      if (!Array.isArray(grads) || grads.length !== inputs.length) {
+        throw new Error(
+          `${def.name}: backward must return ${inputs.length} gradient(s) (null for none)`,
+        );
+      }
+      grads.forEach((gi, i) => {
+        if (gi === null || gi === undefined) {
+          if (inputs[i].requiresGrad) {
+            throw new Error(
+              `${def.name}: backward returned no gradient for input ${i}, which requires one`,
+            );
+          }
+          return;
+        }
+        if (!(gi instanceof Tensor) || gi.dtype !== 'float32') {
+          throw new Error(`${def.name}: gradient ${i} must be a float32 Tensor`);
+        }
+        if (
+          gi.shape.length !== inputs[i].shape.length ||
+          gi.shape.some((d, j) => d !== inputs[i].shape[j])
+        ) {
+          throw new Error(
+            `${def.name}: gradient ${i} has shape [${gi.shape.join(',')}] but input ${i} has shape [${inputs[i].shape.join(',')}]`,
+          );
+        }
+      });
+      return grads;
+    });
   };
 }

@@ -1,7 +1,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { type DType, promote } from '../dtype.js';
 import { broadcastShapes, numel, shapeToString } from '../shape.js';
-import { fromBuffer, record, sameBackend, scalarLike, Tensor } from '../tensor.js';
+import { alias, fromBuffer, record, sameBackend, scalarLike, Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
 
 /** A tensor operand: a Tensor, or a JS number broadcast as a 0-d tensor. */
@@ -31,7 +31,7 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor('cast', x);
   if (dtype !== 'float32' && dtype !== 'int32')
     throw new Error(`cast: unknown dtype '${String(dtype)}'`);
-  if (x.dtype === dtype) return x;
+  if (x.dtype === dtype) return alias(x, 'cast');
   return castRaw(x, dtype);
 }
 
@@ -145,7 +145,8 @@ export const div = (a: Operand, b: Operand): Tensor =>
   ]);
 export const pow = (a: Operand, b: Operand): Tensor =>
   binary('pow', a, b, (g, a, b, y) => [
-    a.requiresGrad ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
+    // b a^(b-1), taken as 0 where b = 0 (so 0^0 has gradient 0, as in PyTorch)
+    a.requiresGrad ? where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1))))) : null,
     // d/db a^b = a^b ln a, taken as 0 where a = 0 (as PyTorch does)
     b.requiresGrad ? where(eq(a, 0), 0, mul(g, mul(y, log(a)))) : null,
   ]);
@@ -227,7 +228,6 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
   let y = x;
   if (lo !== null) y = binaryRaw('maximum', y, scalarLike(lo, x));
   if (hi !== null) y = binaryRaw('minimum', y, scalarLike(hi, x));
-  if (y === x) return x;
   return record(y, 'clamp', [x], (g) => {
     let m: Tensor | null = null;
     if (lo !== null) m = ge(x, lo);

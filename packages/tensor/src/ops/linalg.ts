@@ -77,6 +77,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: expected float32 operands, got ${a.dtype} and ${b.dtype} (use .float())`,
     );
   }
+  if (a.ndim === 1 && b.ndim === 1) {
+    if (a.shape[0] !== b.shape[0]) {
+      throw new Error(
+        `matmul: cannot multiply ${shapeToString(a.shape)} by ${shapeToString(b.shape)}`,
+      );
+    }
+    return reshape(matmul(unsqueeze(a, 0), unsqueeze(b, 1)), []); // dot product
+  }
   if (a.ndim === 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
   if (b.ndim === 1) return squeeze(matmul(a, unsqueeze(b, 1)), -1);
   const m = a.shape[a.ndim - 2];

@@ -9,7 +9,7 @@ import {
   shapesEqual,
   shapeToString,
 } from '../shape.js';
-import { fromBuffer, fromHost, record, sameBackend, Tensor } from '../tensor.js';
+import { alias, fromBuffer, fromHost, record, sameBackend, Tensor } from '../tensor.js';
 import { castRaw, where } from './elementwise.js';
 import { sumTo } from './reduce.js';
 
@@ -62,7 +62,7 @@ function inferShape(op: string, from: readonly number[], shape: readonly number[
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('reshape', x);
   const target = inferShape('reshape', x.shape, shape);
-  if (shapesEqual(target, x.shape)) return x;
+  if (shapesEqual(target, x.shape)) return alias(x, 'reshape');
   const base = x.isContiguous() ? x : contiguous(x);
   const y = viewOf(base, target, contiguousStrides(target), base._offset);
   return record(y, 'reshape', [base], (g) => [reshape(g, base.shape)]);
@@ -99,7 +99,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const perm = axes.map((a) => normalizeAxis('permute', a, x.ndim));
   if (new Set(perm).size !== perm.length)
     throw new Error(`permute: repeated axis in [${axes.join(',')}]`);
-  if (perm.every((p, i) => p === i)) return x;
+  if (perm.every((p, i) => p === i)) return alias(x, 'permute');
   const y = viewOf(
     x,
     perm.map((p) => x.shape[p]),
@@ -116,7 +116,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
 /** Swaps two dimensions (a view). */
 export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   checkTensor('transpose', x);
-  if (x.ndim < 2 && axis0 === -2 && axis1 === -1) return x;
+  if (x.ndim < 2 && axis0 === -2 && axis1 === -1) return alias(x, 'transpose');
   const a = normalizeAxis('transpose', axis0, x.ndim);
   const b = normalizeAxis('transpose', axis1, x.ndim);
   const perm = x.shape.map((_, i) => i);
@@ -132,7 +132,7 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
     axis === undefined
       ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
       : normalizeAxes('squeeze', axis, x.ndim).filter((a) => x.shape[a] === 1);
-  if (axes.length === 0) return x;
+  if (axes.length === 0) return alias(x, 'squeeze');
   return reshape(
     x,
     x.shape.filter((_, i) => !axes.includes(i)),
@@ -172,7 +172,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
       );
     }
   }
-  if (shapesEqual(target, x.shape)) return x;
+  if (shapesEqual(target, x.shape)) return alias(x, 'expand');
   const y = viewOf(x, target, strides, x._offset);
   return record(y, 'expand', [x], (g) => [sumTo(g, x.shape)]);
 }
@@ -192,7 +192,7 @@ export function slice(x: Tensor, axis: number, start?: number, end?: number, ste
   const s = start === undefined ? 0 : clampIndex(start);
   const e = end === undefined ? size : clampIndex(end);
   const len = e > s ? Math.ceil((e - s) / step) : 0;
-  if (s === 0 && len === size && step === 1) return x;
+  if (s === 0 && len === size && step === 1) return alias(x, 'slice');
   const shape = x.shape.slice();
   shape[a] = len;
   const strides = x._strides.slice();
@@ -268,7 +268,7 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
 /** The tensor itself when its layout is row-major, else a row-major copy. */
 export function contiguous(x: Tensor): Tensor {
   checkTensor('contiguous', x);
-  if (x.isContiguous()) return x;
+  if (x.isContiguous()) return alias(x, 'contiguous');
   return clone(x);
 }
 
@@ -374,7 +374,7 @@ export const tril = (x: Tensor, diagonal = 0): Tensor => triangle('tril', x, dia
 export function toBackend(x: Tensor, name: string): Tensor {
   checkTensor('to', x);
   const target = backendByName(name);
-  if (target === x.backend) return x;
+  if (target === x.backend) return alias(x, 'to');
   const y = fromHost(target, x.data(), x.shape);
   const from = x.backend.name;
   return record(y, 'to', [x], (g) => [toBackend(g, from)]);

@@ -1,7 +1,7 @@
 import { fusedKernel } from '../backend.js';
 import { defaultGenerator, type Generator } from '../random.js';
 import { normalizeAxis, shapesEqual, shapeToString } from '../shape.js';
-import { fromBuffer, fromHost, noGrad, record, Tensor } from '../tensor.js';
+import { alias, fromBuffer, fromHost, noGrad, record, Tensor } from '../tensor.js';
 import {
   add,
   castRaw,
@@ -192,14 +192,20 @@ export function crossEntropy(
     });
     if (reduction === 'none') return reshape(rowLoss, lead);
     const total = sum(rowLoss);
-    return reduction === 'sum' ? total : div(total, count);
+    return reduction === 'sum' ? total : meanOver(total, count);
   }
   const lp = logSoftmax(reshape(logits, [n, classes]), -1);
   const picked = reshape(gather(lp, 1, fromHost(b, safe, [n, 1])), [n]);
   const losses = mul(neg(picked), fromHost(b, keep, [n]));
   if (reduction === 'none') return reshape(losses, lead);
   const total = sum(losses);
-  return reduction === 'sum' ? total : div(total, count);
+  return reduction === 'sum' ? total : meanOver(total, count);
+}
+
+/** total / count; with no counted target the loss is NaN and the gradient 0, as in PyTorch. */
+function meanOver(total: Tensor, count: number): Tensor {
+  if (count > 0) return div(total, count);
+  return add(total, Number.NaN); // d/d total of (total + NaN) is 1, and total's inputs are all masked
 }
 
 // ------------------------------------------------------------------ activations
@@ -300,9 +306,20 @@ export interface LayerNormOptions {
   eps?: number;
 }
 
-function checkAffine(op: string, name: string, p: Tensor | null | undefined, cols: number): void {
+function checkAffine(
+  op: string,
+  name: string,
+  p: Tensor | null | undefined,
+  x: Tensor,
+  cols: number,
+): void {
   if (p === null || p === undefined) return;
   checkFloat(op, p, name);
+  if (p.backend !== x.backend) {
+    throw new Error(
+      `${op}: ${name} is on the '${p.backend.name}' backend but the input is on '${x.backend.name}'`,
+    );
+  }
   if (p.ndim !== 1 || p.shape[0] !== cols) {
     throw new Error(
       `${op}: ${name} has shape ${shapeToString(p.shape)} but the normalized dimension is ${cols}`,
@@ -333,8 +350,8 @@ export function layerNorm(x: Tensor, options: LayerNormOptions = {}): Tensor {
   checkFloat('layerNorm', x);
   if (x.ndim === 0) throw new Error('layerNorm: input needs at least one dimension');
   const cols = x.shape[x.ndim - 1];
-  checkAffine('layerNorm', 'weight', weight, cols);
-  checkAffine('layerNorm', 'bias', bias, cols);
+  checkAffine('layerNorm', 'weight', weight, x, cols);
+  checkAffine('layerNorm', 'bias', bias, x, cols);
   const kept = [...x.shape.slice(0, -1), 1];
   const { y, mean, rstd } = noGrad(() => {
     const k = fusedKernel(x.backend, 'layerNorm');
@@ -416,7 +433,7 @@ export function rmsNorm(x: Tensor, options: RmsNormOptions = {}): Tensor {
   checkFloat('rmsNorm', x);
   if (x.ndim === 0) throw new Error('rmsNorm: input needs at least one dimension');
   const cols = x.shape[x.ndim - 1];
-  checkAffine('rmsNorm', 'weight', weight, cols);
+  checkAffine('rmsNorm', 'weight', weight, x, cols);
   const kept = [...x.shape.slice(0, -1), 1];
   const { y, rstd } = noGrad(() => {
     const k = fusedKernel(x.backend, 'rmsNorm');
@@ -468,7 +485,7 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
   const { training = true, generator = defaultGenerator } = options;
   checkFloat('dropout', x);
   if (!(p >= 0 && p <= 1)) throw new Error(`dropout: p must be in [0, 1], got ${p}`);
-  if (!training || p === 0) return x;
+  if (!training || p === 0) return alias(x, 'dropout');
   const mask = new Float32Array(x.size);
   if (p < 1) {
     const scale = 1 / (1 - p);

@@ -7,8 +7,8 @@ import {
   shapesEqual,
   shapeToString,
 } from '../shape.js';
-import { fromBuffer, noGrad, record, type Tensor } from '../tensor.js';
-import { add, castRaw, div, eq, exp, log, mul, sub, where } from './elementwise.js';
+import { alias, fromBuffer, noGrad, record, type Tensor } from '../tensor.js';
+import { abs, add, castRaw, div, eq, exp, log, mul, sub, where } from './elementwise.js';
 import { expand, reshape } from './movement.js';
 
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
@@ -64,7 +64,7 @@ export type Axes = number | readonly number[] | undefined;
 /** Sum over `axis` (all axes when omitted). */
 export function sum(x: Tensor, axis?: Axes, keepdim = false): Tensor {
   const axes = normalizeAxes('sum', axis, x.ndim);
-  if (axes.length === 0) return x;
+  if (axes.length === 0) return alias(x, 'sum');
   const y = reduceRaw('sum', x, axes, keepdim);
   return record(y, 'sum', [x], (g) => [expand(reshape(g, keptShape(x.shape, axes)), x.shape)]);
 }
@@ -79,7 +79,7 @@ export function mean(x: Tensor, axis?: Axes, keepdim = false): Tensor {
 
 function extremum(op: 'max' | 'min', x: Tensor, axis: Axes, keepdim: boolean): Tensor {
   const axes = normalizeAxes(op, axis, x.ndim);
-  if (axes.length === 0) return x;
+  if (axes.length === 0) return alias(x, op);
   const y = reduceRaw(op, x, axes, keepdim);
   return record(y, op, [x], (g) => {
     // the gradient goes to the positions holding the extremum, split evenly between ties
@@ -145,7 +145,8 @@ export function logsumexp(x: Tensor, axis: Axes, keepdim = false): Tensor {
   // the shift carries no gradient: d/dx of the result does not depend on it
   const m = noGrad(() => {
     const mx = reduceRaw('max', x, axes, true);
-    return where(eq(mx, Number.NEGATIVE_INFINITY), 0, mx);
+    // an infinite maximum shifts by 0, so +inf gives +inf (not inf - inf = NaN)
+    return where(eq(abs(mx), Number.POSITIVE_INFINITY), 0, mx);
   });
   const s = log(sum(exp(sub(x, m)), axes, true));
   const y = add(s, m);

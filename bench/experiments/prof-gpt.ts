@@ -1,0 +1,2 @@
+import { gptStep } from '../gpt-step.js';
+console.log(gptStep({ steps: 3, backend: process.env.B ?? 'native' }));
