@@ -3,10 +3,14 @@
  * Not tests: figures go into closing notes and docs, never into assertions.
  */
 import os from 'node:os';
+import { benchGpt } from './gpt.js';
 import { benchMatmul } from './matmul.js';
+import { benchSgemm } from './sgemm.js';
 
 const suites: Record<string, () => void> = {
   matmul: () => benchMatmul('js'),
+  sgemm: () => benchSgemm(),
+  gpt: () => benchGpt(),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -150,7 +150,9 @@ describe('autograd engine', () => {
     expect(kept.every((v) => Math.abs(v - 1 / 0.75) < 1e-6)).toBe(true);
     expect(kept.length).toBeGreaterThan(700);
     expect(kept.length).toBeLessThan(800);
-    expect(Array.from(T.dropout(x, 0.25, { training: false }).data())).toEqual(Array.from(x.data()));
+    expect(Array.from(T.dropout(x, 0.25, { training: false }).data())).toEqual(
+      Array.from(x.data()),
+    );
     const w = tensor([1, 2, 3], { requiresGrad: true });
     T.manualSeed(4);
     const y = T.dropout(w, 0.5);
