@@ -1,5 +1,7 @@
 #include "nn.h"
 
+#include "vmath.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -14,17 +16,81 @@ constexpr int64_t kGrain = 1 << 14;
 
 inline int64_t rows_grain(int64_t cols) { return std::max<int64_t>(1, kGrain / std::max<int64_t>(1, cols)); }
 
-inline float row_max(const float* r, int64_t cols) {
+OELLM_SIMD float row_max(const float* r, int64_t cols) {
   float m = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < cols; j++) m = r[j] > m ? r[j] : m;
   return std::isinf(m) && m < 0 ? 0.0f : m;
 }
 
-// Sum of exp(r - m) in float with four partial sums (vectorisable), combined in double.
-inline double sum_exp(const float* r, int64_t cols, float m) {
-  double s = 0;
-  for (int64_t j = 0; j < cols; j++) s += std::exp(r[j] - m);
+// o[j] = exp(x[j] - m); returns the sum (in 8 fixed lanes).
+OELLM_SIMD float exp_shift(const float* x, float* o, int64_t n, float m) {
+  for (int64_t j = 0; j < n; j++) o[j] = vexp(x[j] - m);
+  return vsum(o, n);
+}
+
+// sum of exp(x[j] - m) without storing (uses a small stack buffer).
+OELLM_SIMD float sum_exp(const float* x, int64_t n, float m) {
+  float buf[256];
+  float s = 0;
+  for (int64_t j0 = 0; j0 < n; j0 += 256) {
+    const int64_t len = std::min<int64_t>(256, n - j0);
+    for (int64_t j = 0; j < len; j++) buf[j] = vexp(x[j0 + j] - m);
+    s += vsum(buf, len);
+  }
   return s;
+}
+
+OELLM_SIMD void scale_inplace(float* o, int64_t n, float c) {
+  for (int64_t j = 0; j < n; j++) o[j] *= c;
+}
+
+OELLM_SIMD void sub_const(const float* x, float* o, int64_t n, float c) {
+  for (int64_t j = 0; j < n; j++) o[j] = x[j] - c;
+}
+
+// d[j] = exp(x[j] - l) * g
+OELLM_SIMD void exp_shift_scale(const float* x, float* d, int64_t n, float l, float g) {
+  for (int64_t j = 0; j < n; j++) d[j] = vexp(x[j] - l) * g;
+}
+
+OELLM_SIMD void gelu_tanh_fwd(const float* x, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i];
+    out[i] = 0.5f * v * (1.0f + vtanh(0.7978845608028654f * (v + 0.044715f * v * v * v)));
+  }
+}
+
+OELLM_SIMD void gelu_tanh_bwd(const float* x, const float* g, float* dx, int64_t n) {
+  const float c = 0.7978845608028654f;
+  for (int64_t i = 0; i < n; i++) {
+    const float v = x[i];
+    const float t = vtanh(c * (v + 0.044715f * v * v * v));
+    const float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * c * (1.0f + 3.0f * 0.044715f * v * v);
+    dx[i] = g[i] * d;
+  }
+}
+
+OELLM_SIMD void silu_fwd(const float* x, float* out, int64_t n) {
+  for (int64_t i = 0; i < n; i++) out[i] = x[i] * vsigmoid(x[i]);
+}
+
+OELLM_SIMD void silu_bwd(const float* x, const float* g, float* dx, int64_t n) {
+  for (int64_t i = 0; i < n; i++) {
+    const float s = vsigmoid(x[i]);
+    dx[i] = g[i] * s * (1.0f + x[i] * (1.0f - s));
+  }
+}
+
+OELLM_SIMD void adamw_range(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2,
+                            float eps, float wd, float inv_bc1, float inv_sqrt_bc2) {
+  for (int64_t i = 0; i < n; i++) {
+    const float gi = g[i];
+    const float mi = b1 * m[i] + (1.0f - b1) * gi;
+    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= lr * ((mi * inv_bc1) / (std::sqrt(vi) * inv_sqrt_bc2 + eps) + wd * p[i]);
+  }
 }
 
 constexpr float kGeluC = 0.7978845608028654f;  // sqrt(2/pi)
@@ -41,13 +107,8 @@ void softmax(const float* x, int64_t rows, int64_t cols, float* out, ThreadPool&
           const float* xr = x + r * cols;
           float* o = out + r * cols;
           const float m = row_max(xr, cols);
-          double s = 0;
-          for (int64_t j = 0; j < cols; j++) {
-            o[j] = std::exp(xr[j] - m);
-            s += o[j];
-          }
-          const float inv = static_cast<float>(1.0 / s);
-          for (int64_t j = 0; j < cols; j++) o[j] *= inv;
+          const float s = exp_shift(xr, o, cols, m);
+          scale_inplace(o, cols, 1.0f / s);
         }
       },
       rows_grain(cols));
@@ -61,8 +122,7 @@ void log_softmax(const float* x, int64_t rows, int64_t cols, float* out, ThreadP
           const float* xr = x + r * cols;
           float* o = out + r * cols;
           const float m = row_max(xr, cols);
-          const float lse = m + static_cast<float>(std::log(sum_exp(xr, cols, m)));
-          for (int64_t j = 0; j < cols; j++) o[j] = xr[j] - lse;
+          sub_const(xr, o, cols, m + std::log(sum_exp(xr, cols, m)));
         }
       },
       rows_grain(cols));
@@ -73,10 +133,7 @@ void gelu(const float* x, int64_t n, bool tanh_approx, float* out, ThreadPool& p
       n,
       [&](int64_t b, int64_t e, int) {
         if (tanh_approx) {
-          for (int64_t i = b; i < e; i++) {
-            const float v = x[i];
-            out[i] = 0.5f * v * (1.0f + std::tanh(kGeluC * (v + 0.044715f * v * v * v)));
-          }
+          gelu_tanh_fwd(x + b, out + b, e - b);
         } else {
           for (int64_t i = b; i < e; i++) out[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * kInvSqrt2));
         }
@@ -89,12 +146,7 @@ void gelu_backward(const float* x, const float* g, int64_t n, bool tanh_approx, 
       n,
       [&](int64_t b, int64_t e, int) {
         if (tanh_approx) {
-          for (int64_t i = b; i < e; i++) {
-            const float v = x[i];
-            const float t = std::tanh(kGeluC * (v + 0.044715f * v * v * v));
-            const float d = 0.5f * (1.0f + t) + 0.5f * v * (1.0f - t * t) * kGeluC * (1.0f + 3.0f * 0.044715f * v * v);
-            dx[i] = g[i] * d;
-          }
+          gelu_tanh_bwd(x + b, g + b, dx + b, e - b);
         } else {
           for (int64_t i = b; i < e; i++) {
             const float v = x[i];
@@ -110,21 +162,14 @@ void gelu_backward(const float* x, const float* g, int64_t n, bool tanh_approx, 
 void silu(const float* x, int64_t n, float* out, ThreadPool& pool) {
   pool.parallel_for(
       n,
-      [&](int64_t b, int64_t e, int) {
-        for (int64_t i = b; i < e; i++) out[i] = x[i] / (1.0f + std::exp(-x[i]));
-      },
+      [&](int64_t b, int64_t e, int) { silu_fwd(x + b, out + b, e - b); },
       kGrain);
 }
 
 void silu_backward(const float* x, const float* g, int64_t n, float* dx, ThreadPool& pool) {
   pool.parallel_for(
       n,
-      [&](int64_t b, int64_t e, int) {
-        for (int64_t i = b; i < e; i++) {
-          const float s = 1.0f / (1.0f + std::exp(-x[i]));
-          dx[i] = g[i] * s * (1.0f + x[i] * (1.0f - s));
-        }
-      },
+      [&](int64_t b, int64_t e, int) { silu_bwd(x + b, g + b, dx + b, e - b); },
       kGrain);
 }
 
@@ -282,7 +327,7 @@ int64_t cross_entropy(const float* logits, const int32_t* targets, int64_t rows,
         for (int64_t r = b; r < e; r++) {
           const float* xr = logits + r * cols;
           const float m = row_max(xr, cols);
-          const float l = m + static_cast<float>(std::log(sum_exp(xr, cols, m)));
+          const float l = m + std::log(sum_exp(xr, cols, m));
           lse[r] = l;
           const int32_t t = targets[r];
           loss[r] = t == ignore ? 0.0f : l - xr[t];
@@ -305,8 +350,8 @@ void cross_entropy_backward(const float* logits, const int32_t* targets, const f
             continue;
           }
           const float* xr = logits + r * cols;
-          const float l = lse[r], gr = g[r];
-          for (int64_t j = 0; j < cols; j++) d[j] = std::exp(xr[j] - l) * gr;
+          const float gr = g[r];
+          exp_shift_scale(xr, d, cols, lse[r], gr);
           d[t] -= gr;
         }
       },
@@ -346,7 +391,7 @@ void attention(const float* q, const float* k, const float* v, int64_t bh, int64
           std::fill(acc.begin(), acc.begin() + dv, 0.0f);
           double l = 0;
           for (int64_t j = 0; j < last; j++) {
-            const float p = std::exp(scores[j] - m);
+            const float p = vexp(scores[j] - m);
             l += p;
             const float* vj = vh + j * dv;
             for (int64_t c = 0; c < dv; c++) acc[c] += p * vj[c];
@@ -391,7 +436,7 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
               const float* vj = vh + j * dv;
               float s = 0;
               for (int64_t c = 0; c < d; c++) s += qi[c] * kj[c];
-              const float p = std::exp(s * scale - li);
+              const float p = vexp(s * scale - li);
               float dp = 0;
               float* dvj = dvh + j * dv;
               for (int64_t c = 0; c < dv; c++) {
@@ -418,14 +463,7 @@ void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, fl
   pool.parallel_for(
       n,
       [&](int64_t b, int64_t e, int) {
-        for (int64_t i = b; i < e; i++) {
-          const float gi = g[i];
-          const float mi = b1 * m[i] + (1.0f - b1) * gi;
-          const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
-          m[i] = mi;
-          v[i] = vi;
-          p[i] -= lr * ((mi * inv_bc1) / (std::sqrt(vi) * inv_sqrt_bc2 + eps) + wd * p[i]);
-        }
+        adamw_range(p + b, g + b, m + b, v + b, e - b, lr, b1, b2, eps, wd, inv_bc1, inv_sqrt_bc2);
       },
       kGrain);
 }
