@@ -358,9 +358,31 @@ void cross_entropy_backward(const float* logits, const int32_t* targets, const f
       rows_grain(cols));
 }
 
+// One query row of streaming attention: scores against keys [0, last), softmax, weighted sum.
+OELLM_SIMD void attention_row(const float* qi, const float* kh, const float* vh, int64_t last, int64_t d,
+                              int64_t dv, float scale, float* scores, float* acc, float* o, float* lse_out) {
+  float m = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < last; j++) {
+    const float s = vdot(qi, kh + j * d, d) * scale;
+    scores[j] = s;
+    m = s > m ? s : m;
+  }
+  for (int64_t c = 0; c < dv; c++) acc[c] = 0.0f;
+  float l = 0;
+  for (int64_t j = 0; j < last; j++) {
+    const float p = vexp(scores[j] - m);
+    l += p;
+    const float* vj = vh + j * dv;
+    for (int64_t c = 0; c < dv; c++) acc[c] += p * vj[c];
+  }
+  const float inv = 1.0f / l;
+  for (int64_t c = 0; c < dv; c++) o[c] = acc[c] * inv;
+  *lse_out = m + std::log(l);
+}
+
 void attention(const float* q, const float* k, const float* v, int64_t bh, int64_t T, int64_t S, int64_t d,
                int64_t dv, float scale, bool causal, float* out, float* lse, ThreadPool& pool) {
-  // one task per (head, query row); each keeps a running max, sum and output accumulator
+  // one task per (head, query row); keys are streamed, so memory is O(S + dv) per thread
   pool.parallel_for(
       bh * T,
       [&](int64_t b, int64_t e, int) {
@@ -368,40 +390,39 @@ void attention(const float* q, const float* k, const float* v, int64_t bh, int64
         std::vector<float> acc(static_cast<size_t>(std::max<int64_t>(dv, 1)));
         for (int64_t task = b; task < e; task++) {
           const int64_t h = task / T, i = task % T;
-          const float* qi = q + (h * T + i) * d;
-          const float* kh = k + h * S * d;
-          const float* vh = v + h * S * dv;
           const int64_t last = causal ? std::min<int64_t>(i + 1, S) : S;
-          float m = -std::numeric_limits<float>::infinity();
-          for (int64_t j = 0; j < last; j++) {
-            const float* kj = kh + j * d;
-            float s = 0;
-            for (int64_t c = 0; c < d; c++) s += qi[c] * kj[c];
-            s *= scale;
-            scores[j] = s;
-            m = s > m ? s : m;
-          }
           float* o = out + (h * T + i) * dv;
           if (last == 0) {
-            // every key masked: NaN, as the composed definition and PyTorch give
+            // every key masked: NaN, as the composed definition gives
             for (int64_t c = 0; c < dv; c++) o[c] = std::numeric_limits<float>::quiet_NaN();
             lse[task] = std::numeric_limits<float>::quiet_NaN();
             continue;
           }
-          std::fill(acc.begin(), acc.begin() + dv, 0.0f);
-          double l = 0;
-          for (int64_t j = 0; j < last; j++) {
-            const float p = vexp(scores[j] - m);
-            l += p;
-            const float* vj = vh + j * dv;
-            for (int64_t c = 0; c < dv; c++) acc[c] += p * vj[c];
-          }
-          const float inv = static_cast<float>(1.0 / l);
-          for (int64_t c = 0; c < dv; c++) o[c] = acc[c] * inv;
-          lse[task] = m + static_cast<float>(std::log(l));
+          attention_row(q + (h * T + i) * d, k + h * S * d, v + h * S * dv, last, d, dv, scale, scores.data(),
+                        acc.data(), o, lse + task);
         }
       },
       std::max<int64_t>(1, 4096 / std::max<int64_t>(1, S * d)));
+}
+
+// One query row's contribution to dq (row i), dk and dv (rows j < last) of one head.
+OELLM_SIMD void attention_row_backward(const float* qi, const float* kh, const float* vh, const float* gi, float D,
+                                       float li, int64_t last, int64_t d, int64_t dv, float scale, float* dqi,
+                                       float* dkh, float* dvh) {
+  for (int64_t j = 0; j < last; j++) {
+    const float* kj = kh + j * d;
+    const float* vj = vh + j * dv;
+    const float p = vexp(vdot(qi, kj, d) * scale - li);
+    const float dp = vdot(gi, vj, dv);
+    float* dvj = dvh + j * dv;
+    for (int64_t c = 0; c < dv; c++) dvj[c] += p * gi[c];
+    const float ds = p * (dp - D) * scale;
+    float* dkj = dkh + j * d;
+    for (int64_t c = 0; c < d; c++) {
+      dqi[c] += ds * kj[c];
+      dkj[c] += ds * qi[c];
+    }
+  }
 }
 
 void attention_backward(const float* q, const float* k, const float* v, const float* out, const float* lse,
@@ -422,34 +443,12 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
           std::memset(dkh, 0, sizeof(float) * S * d);
           std::memset(dvh, 0, sizeof(float) * S * dv);
           for (int64_t i = 0; i < T; i++) {
-            const float* qi = qh + i * d;
             const float* gi = g + (h * T + i) * dv;
-            const float* oi = out + (h * T + i) * dv;
             const float li = lse[h * T + i];
             if (std::isnan(li)) continue;
-            float D = 0;
-            for (int64_t c = 0; c < dv; c++) D += gi[c] * oi[c];
+            const float D = vdot(gi, out + (h * T + i) * dv, dv);
             const int64_t last = causal ? std::min<int64_t>(i + 1, S) : S;
-            float* dqi = dqh + i * d;
-            for (int64_t j = 0; j < last; j++) {
-              const float* kj = kh + j * d;
-              const float* vj = vh + j * dv;
-              float s = 0;
-              for (int64_t c = 0; c < d; c++) s += qi[c] * kj[c];
-              const float p = vexp(s * scale - li);
-              float dp = 0;
-              float* dvj = dvh + j * dv;
-              for (int64_t c = 0; c < dv; c++) {
-                dvj[c] += p * gi[c];
-                dp += gi[c] * vj[c];
-              }
-              const float ds = p * (dp - D) * scale;
-              float* dkj = dkh + j * d;
-              for (int64_t c = 0; c < d; c++) {
-                dqi[c] += ds * kj[c];
-                dkj[c] += ds * qi[c];
-              }
-            }
+            attention_row_backward(qh + i * d, kh, vh, gi, D, li, last, d, dv, scale, dqh + i * d, dkh, dvh);
           }
         }
       },

@@ -72,4 +72,15 @@ OELLM_INLINE float vsum(const float* x, int64_t n) {
 
 OELLM_INLINE float vsigmoid(float x) { return 1.0f / (1.0f + vexp(-x)); }
 
+// Dot product in 8 interleaved lanes (vectorisable, fixed summation order).
+OELLM_INLINE float vdot(const float* a, const float* b, int64_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int l = 0; l < 8; l++) acc[l] += a[i + l] * b[i + l];
+  }
+  for (int l = 0; i < n; i++, l++) acc[l] += a[i] * b[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 }  // namespace oellm
