@@ -33,6 +33,8 @@ export function benchSgemm(): void {
   }
   for (const threads of [1, 2]) {
     setNumThreads(threads);
+    // warm the new pool, the JIT and the kernels' scratch buffers before timing
+    noGrad(() => randn([512, 512]).matmul(randn([512, 512])));
     for (const [m, k, n] of SGEMM_SHAPES) {
       const a = randn([m, k]);
       const b = randn([k, n]);

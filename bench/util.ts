@@ -11,7 +11,7 @@ export function time(fn: () => unknown, budget = 1.5, minRuns = 2): number {
     best = Math.min(best, dt);
     spent += dt;
     runs++;
-    if (runs >= 50) break;
+    if (runs >= 2000) break;
   }
   return best;
 }
