@@ -75,6 +75,41 @@ void walk(int rank, const int64_t* shape, int64_t* const* strides, const int64_t
   }
 }
 
+// The shape and per-operand strides of an elementwise walk over `rank` dims, with rank 0
+// promoted to one dim of 1 and adjacent dims merged where every operand allows. An operand
+// given as nullptr strides is the contiguous output.
+template <int N>
+struct WalkPlan {
+  int rank;
+  int64_t n = 1;
+  int64_t shape[kMaxRank];
+  int64_t st[N][kMaxRank];
+  int64_t* strides[N];
+
+  // The stride of operand k along the innermost (fastest) dim.
+  int64_t inner(int k) const { return st[k][rank - 1]; }
+
+  WalkPlan(int r, const int64_t* shape_in, const int64_t* const (&in)[N], bool merge = true) : rank(r) {
+    for (int k = 0; k < N; k++) strides[k] = st[k];
+    for (int d = 0; d < rank; d++) {
+      shape[d] = shape_in[d];
+      n *= shape[d];
+    }
+    if (rank == 0) {
+      rank = 1;
+      shape[0] = 1;
+    }
+    for (int k = 0; k < N; k++) {
+      int64_t s = 1;
+      for (int d = rank - 1; d >= 0; d--) {
+        st[k][d] = r == 0 ? 1 : in[k] ? in[k][d] : s;
+        s *= shape[d];
+      }
+    }
+    if (merge) rank = coalesce(rank, shape, N, strides);
+  }
+};
+
 template <class T>
 inline T load(const void* p, int64_t i) {
   return static_cast<const T*>(p)[i];
@@ -97,29 +132,14 @@ inline int32_t f_to_i(float v) {
 }  // namespace
 
 void strided_copy(int rank, const int64_t* shape_in, const Strided& src, const Strided& dst, ThreadPool& pool) {
-  int64_t shape[kMaxRank];
-  int64_t ss[kMaxRank], ds[kMaxRank];
-  int64_t n = 1;
-  for (int d = 0; d < rank; d++) {
-    shape[d] = shape_in[d];
-    ss[d] = src.strides[d];
-    ds[d] = dst.strides[d];
-    n *= shape[d];
-  }
-  if (n == 0) return;
-  if (rank == 0) {
-    shape[0] = 1;
-    ss[0] = ds[0] = 1;
-    rank = 1;
-  }
-  int64_t* strides[2] = {ss, ds};
-  rank = coalesce(rank, shape, 2, strides);
+  WalkPlan<2> p(rank, shape_in, {src.strides, dst.strides});
+  if (p.n == 0) return;
   const int64_t base[2] = {src.offset, dst.offset};
   pool.parallel_for(
-      n,
+      p.n,
       [&](int64_t b, int64_t e, int) {
-        walk<2>(rank, shape, strides, base, b, e, [&](int64_t, int64_t run, const int64_t* off) {
-          const int64_t s0 = ss[rank - 1], d0 = ds[rank - 1];
+        walk<2>(p.rank, p.shape, p.strides, base, b, e, [&](int64_t, int64_t run, const int64_t* off) {
+          const int64_t s0 = p.inner(0), d0 = p.inner(1);
           if (src.dtype == DType::F32 && dst.dtype == DType::F32) {
             const float* s = static_cast<const float*>(src.data) + off[0];
             float* d = static_cast<float*>(dst.data) + off[1];
@@ -256,32 +276,14 @@ void binary_run(BinaryOp op, const T* a, int64_t sa, const T* b, int64_t sb, O* 
 
 void binary(BinaryOp op, int rank, const int64_t* shape_in, const Strided& a, const Strided& b, void* out,
             DType out_dtype, ThreadPool& pool) {
-  int64_t shape[kMaxRank], as[kMaxRank], bs[kMaxRank], os[kMaxRank];
-  int64_t n = 1;
-  for (int d = 0; d < rank; d++) {
-    shape[d] = shape_in[d];
-    as[d] = a.strides[d];
-    bs[d] = b.strides[d];
-    n *= shape[d];
-  }
-  if (n == 0) return;
-  if (rank == 0) {
-    shape[0] = 1;
-    as[0] = bs[0] = 1;
-    rank = 1;
-  }
-  for (int d = rank - 1, s = 1; d >= 0; d--) {
-    os[d] = s;
-    s *= shape[d];
-  }
-  int64_t* strides[3] = {as, bs, os};
-  rank = coalesce(rank, shape, 3, strides);
+  WalkPlan<3> p(rank, shape_in, {a.strides, b.strides, nullptr});
+  if (p.n == 0) return;
   const int64_t base[3] = {a.offset, b.offset, 0};
   pool.parallel_for(
-      n,
+      p.n,
       [&](int64_t beg, int64_t end, int) {
-        walk<3>(rank, shape, strides, base, beg, end, [&](int64_t i, int64_t run, const int64_t* off) {
-          const int64_t sa = as[rank - 1], sb = bs[rank - 1];
+        walk<3>(p.rank, p.shape, p.strides, base, beg, end, [&](int64_t i, int64_t run, const int64_t* off) {
+          const int64_t sa = p.inner(0), sb = p.inner(1);
           if (a.dtype == DType::F32) {
             const float* pa = static_cast<const float*>(a.data) + off[0];
             const float* pb = static_cast<const float*>(b.data) + off[1];
@@ -300,29 +302,15 @@ void binary(BinaryOp op, int rank, const int64_t* shape_in, const Strided& a, co
 
 void where(int rank, const int64_t* shape_in, const Strided& cond, const Strided& a, const Strided& b, void* out,
            ThreadPool& pool) {
-  int64_t shape[kMaxRank], cs[kMaxRank], as[kMaxRank], bs[kMaxRank];
-  int64_t n = 1;
-  for (int d = 0; d < rank; d++) {
-    shape[d] = shape_in[d];
-    cs[d] = cond.strides[d];
-    as[d] = a.strides[d];
-    bs[d] = b.strides[d];
-    n *= shape[d];
-  }
-  if (n == 0) return;
-  if (rank == 0) {
-    shape[0] = 1;
-    cs[0] = as[0] = bs[0] = 1;
-    rank = 1;
-  }
-  int64_t* strides[3] = {cs, as, bs};
-  // output is contiguous: walk in logical order, write out[i]
+  // the output index is the linear one, so dims are not merged here
+  WalkPlan<3> p(rank, shape_in, {cond.strides, a.strides, b.strides}, false);
+  if (p.n == 0) return;
   const int64_t base[3] = {cond.offset, a.offset, b.offset};
   pool.parallel_for(
-      n,
+      p.n,
       [&](int64_t beg, int64_t end, int) {
-        walk<3>(rank, shape, strides, base, beg, end, [&](int64_t i, int64_t run, const int64_t* off) {
-          const int64_t sc = cs[rank - 1], sa = as[rank - 1], sb = bs[rank - 1];
+        walk<3>(p.rank, p.shape, p.strides, base, beg, end, [&](int64_t i, int64_t run, const int64_t* off) {
+          const int64_t sc = p.inner(0), sa = p.inner(1), sb = p.inner(2);
           for (int64_t j = 0; j < run; j++) {
             bool c = to_f(cond, off[0] + j * sc) != 0.0f;
             if (a.dtype == DType::F32) {
