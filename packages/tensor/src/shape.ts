@@ -77,6 +77,8 @@ export function normalizeAxes(
 ): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
+  // a 0-d tensor accepts axis 0 or -1 (as PyTorch) and has nothing to reduce
+  if (rank === 0 && list.every((a) => a === 0 || a === -1)) return [];
   const out = list.map((a) => normalizeAxis(op, a, rank));
   const set = new Set(out);
   if (set.size !== out.length) throw new Error(`${op}: repeated axis in [${list.join(',')}]`);

@@ -251,3 +251,20 @@ describe('review fixes', () => {
     ).toThrow(/returned no gradient for input 0/);
   });
 });
+
+describe('review fixes, second round', () => {
+  it('max sends the gradient to a NaN that it returns (as PyTorch)', () => {
+    const x = tensor([1, Number.NaN, 3], { requiresGrad: true });
+    const m = T.max(x);
+    expect(m.item()).toBeNaN();
+    m.backward();
+    expect(Array.from(x.grad!.data())).toEqual([0, 1, 0]);
+  });
+
+  it('0-d tensors accept axis 0 and -1 in reductions', () => {
+    const x = tensor(4);
+    expect(T.sum(x, 0).item()).toBe(4);
+    expect(T.mean(x, -1).item()).toBe(4);
+    expect(() => T.sum(x, 1)).toThrow(/axis 1 is out of range for a tensor of rank 0/);
+  });
+});

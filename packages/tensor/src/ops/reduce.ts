@@ -8,7 +8,20 @@ import {
   shapeToString,
 } from '../shape.js';
 import { alias, fromBuffer, noGrad, record, type Tensor } from '../tensor.js';
-import { abs, add, castRaw, div, eq, exp, log, mul, sub, where } from './elementwise.js';
+import {
+  abs,
+  add,
+  castRaw,
+  div,
+  eq,
+  exp,
+  log,
+  maximum,
+  mul,
+  ne,
+  sub,
+  where,
+} from './elementwise.js';
 import { expand, reshape } from './movement.js';
 
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
@@ -85,7 +98,8 @@ function extremum(op: 'max' | 'min', x: Tensor, axis: Axes, keepdim: boolean): T
     // the gradient goes to the positions holding the extremum, split evenly between ties
     const kept = keptShape(x.shape, axes);
     const yk = reshape(y, kept);
-    const hit = castRaw(eq(x, yk), 'float32');
+    // positions equal to the result; where the result is NaN, the NaN positions (as PyTorch)
+    const hit = castRaw(maximum(eq(x, yk), mul(ne(x, x), ne(yk, yk))), 'float32');
     const count = sum(hit, axes, true);
     return [mul(expand(reshape(g, kept), x.shape), div(hit, count))];
   });
