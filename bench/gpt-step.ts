@@ -10,6 +10,7 @@
  *
  * tokens/s = 8 * 128 / median step seconds over `steps` steps after 2 warm-up steps.
  */
+import { readFileSync } from 'node:fs';
 import {
   adamwUpdate,
   arange,
@@ -181,6 +182,20 @@ export function adamwStep(params: GptParams, state: AdamWState, hyper: AdamWHype
 
 // ------------------------------------------------------------------ benchmark
 
+/**
+ * This process's peak RSS in KiB: VmHWM from /proc/self/status (its own high-water mark),
+ * else maxRSS, which on Linux can carry a parent's peak across fork.
+ */
+function peakRssKib(): number {
+  try {
+    const m = readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+)/m);
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
+}
+
 function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   const h = s.length >> 1;
@@ -223,7 +238,7 @@ export function gptStep(options: {
   return {
     tokensPerS: (B * T) / stepS,
     stepMs: stepS * 1000,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: peakRssKib() / 1024,
     lossFirst: losses[0],
     lossLast: losses[losses.length - 1],
     params: nParams,

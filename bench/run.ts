@@ -7,7 +7,7 @@ import { benchGpt } from './gpt.js';
 import { benchMatmul } from './matmul.js';
 import { benchSgemm } from './sgemm.js';
 
-const suites: Record<string, () => void> = {
+const suites: Record<string, () => void | Promise<void>> = {
   matmul: () => benchMatmul('js'),
   sgemm: () => benchSgemm(),
   gpt: () => benchGpt(),
@@ -24,5 +24,5 @@ for (const name of names) {
     console.error(`bench: unknown suite '${name}'; available: ${Object.keys(suites).join(', ')}`);
     process.exit(2);
   }
-  run();
+  await run();
 }

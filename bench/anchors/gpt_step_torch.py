@@ -9,7 +9,7 @@ batch of seeded random token ids (targets = ids shifted by one), so the loss can
     python3 gpt_step_torch.py --threads N --steps S
 
 Prints one JSON line: tokens_per_s (8*128 / median step seconds over S steps after 2 warm-up
-steps), step_ms, peak_rss_mb (ru_maxrss), threads, torch_version, loss_first (first step),
+steps), step_ms, peak_rss_mb (VmHWM, else ru_maxrss), threads, torch_version, loss_first (first step),
 loss_last (last step), params, attention ("sdpa", or "math" on torch < 2.0, which lacks
 F.scaled_dot_product_attention).
 """
@@ -163,7 +163,16 @@ def main():
             times.append(dt)
 
     step_s = statistics.median(times)
+    # VmHWM is this process's own high-water mark; ru_maxrss can carry the parent's peak
+    # across fork on Linux, so it is only the fallback
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    peak_kib = int(line.split()[1])
+    except OSError:
+        pass
     out = {
         "tokens_per_s": BATCH * CONTEXT / step_s,
         "step_ms": step_s * 1e3,
