@@ -6,11 +6,13 @@ import os from 'node:os';
 import { benchGpt } from './gpt.js';
 import { benchMatmul } from './matmul.js';
 import { benchSgemm } from './sgemm.js';
+import { benchTokenizer } from './tokenizer.js';
 
 const suites: Record<string, () => void | Promise<void>> = {
   matmul: () => benchMatmul('js'),
   sgemm: () => benchSgemm(),
   gpt: () => benchGpt(),
+  tokenizer: () => benchTokenizer(),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
