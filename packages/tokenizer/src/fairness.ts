@@ -9,6 +9,8 @@
  * dividing (a ratio of sums, not a mean of ratios).
  */
 
+import { utf8Length } from './trainers/pretokenize.js';
+
 export interface EncodedIds {
   ids: ArrayLike<number>;
 }
@@ -227,20 +229,7 @@ function isSpace(c: number): boolean {
 
 /** UTF-8 length (a lone surrogate counts 3 bytes, as its U+FFFD replacement). */
 export function utf8Bytes(text: string): number {
-  let n = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
+  return utf8Length(text);
 }
 
 function langEntries(textsByLang: TextsByLang, fn: string): [string, FairnessTexts][] {
