@@ -48,6 +48,9 @@ export interface HfTokenizersModule {
 }
 
 export interface TiktokenEncoding {
+  /** Encodes, recognising the encoding's special tokens as text (like our `encode`). */
+  encode(text: string): Uint32Array;
+  /** Encodes without looking for special tokens at all. */
   encode_ordinary(text: string): Uint32Array;
   free(): void;
 }

@@ -26,7 +26,7 @@ export interface BpeOptions {
   byteFallback?: boolean;
   /** A word that is in the vocabulary as a whole is one token, whatever the merges say (Llama 3). */
   ignoreMerges?: boolean;
-  /** Entries in the per-word cache (0 disables it). */
+  /** Entries in the per-word cache (0 disables it); default 100,000 (multilingual text has many distinct words; a few tens of MB at most). */
   cacheCapacity?: number;
 }
 
@@ -90,7 +90,7 @@ export class BPE implements Model {
     this.fuseUnk = options.fuseUnk ?? false;
     this.byteFallback = options.byteFallback ?? false;
     this.ignoreMerges = options.ignoreMerges ?? false;
-    const capacity = options.cacheCapacity ?? 20_000;
+    const capacity = options.cacheCapacity ?? 100_000;
     this.cache = new BoundedCache(capacity);
     this.byteLevelCache = new BoundedCache(capacity);
 
