@@ -10,7 +10,7 @@
 import type { JsonObject } from '../json.js';
 import { byteToSourceUnits, type NormalizedString } from '../normalized-string.js';
 import { encodeUtf8 } from '../unicode.js';
-import { BoundedCache, type Model, type TokenSink } from './model.js';
+import { BoundedCache, type TokenSink, VocabModel } from './model.js';
 import { PairMap } from './pair-map.js';
 
 export interface BpeOptions {
@@ -39,7 +39,7 @@ const SMALL_WORD = 48;
 /** Cached result of one word: triples [id, start, end] in units of the word. */
 type Word = Int32Array;
 
-export class BPE implements Model {
+export class BPE extends VocabModel {
   readonly type = 'BPE';
   readonly unkToken: string | null;
   readonly continuingSubwordPrefix: string | null;
@@ -48,8 +48,6 @@ export class BPE implements Model {
   readonly byteFallback: boolean;
   readonly ignoreMerges: boolean;
 
-  private readonly vocab: Map<string, number>;
-  private readonly vocabR: string[];
   /** rank -> (left id, right id, merged id) */
   private readonly mergeLeft: Int32Array;
   private readonly mergeRight: Int32Array;
@@ -81,9 +79,7 @@ export class BPE implements Model {
     merges: [string, string][],
     options: BpeOptions = {},
   ) {
-    this.vocab = vocab instanceof Map ? new Map(vocab) : new Map(Object.entries(vocab));
-    this.vocabR = [];
-    for (const [token, id] of this.vocab) this.vocabR[id] = token;
+    super(vocab);
     this.unkToken = options.unkToken ?? null;
     this.continuingSubwordPrefix = options.continuingSubwordPrefix ?? null;
     this.endOfWordSuffix = options.endOfWordSuffix ?? null;
@@ -139,25 +135,9 @@ export class BPE implements Model {
     }
   }
 
-  get vocabSize(): number {
-    return this.vocab.size;
-  }
-
   /** Number of merges. */
   get mergeCount(): number {
     return this.mergeLeft.length;
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocabR[id];
-  }
-
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab);
   }
 
   /** The merges as token pairs, in rank order. */

@@ -22,6 +22,40 @@ export interface Model {
   toJSON(): JsonObject;
 }
 
+/**
+ * The vocabulary part shared by the models with a token -> id table (BPE, WordPiece,
+ * WordLevel): the table, its reverse, and the lookups of `Model`.
+ */
+export abstract class VocabModel implements Model {
+  abstract readonly type: string;
+  protected readonly vocab: Map<string, number>;
+  protected readonly vocabR: string[] = [];
+
+  constructor(vocab: Map<string, number> | Record<string, number>) {
+    this.vocab = vocab instanceof Map ? new Map(vocab) : new Map(Object.entries(vocab));
+    for (const [token, id] of this.vocab) this.vocabR[id] = token;
+  }
+
+  abstract tokenize(piece: NormalizedString, sink: TokenSink): void;
+  abstract toJSON(): JsonObject;
+
+  get vocabSize(): number {
+    return this.vocab.size;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.vocabR[id];
+  }
+
+  getVocab(): Map<string, number> {
+    return new Map(this.vocab);
+  }
+}
+
 /** A Map with a size bound: cleared when full (cheap, and good enough for word caches). */
 export class BoundedCache<V> {
   private map = new Map<string, V>();

@@ -1,35 +1,16 @@
 /** WordLevel: each word is one token of the vocabulary, or the unknown token. */
 import type { JsonObject } from '../json.js';
 import type { NormalizedString } from '../normalized-string.js';
-import type { Model, TokenSink } from './model.js';
+import { type TokenSink, VocabModel } from './model.js';
 
-export class WordLevel implements Model {
+export class WordLevel extends VocabModel {
   readonly type = 'WordLevel';
-  private readonly vocab: Map<string, number>;
-  private readonly vocabR: string[] = [];
 
   constructor(
     vocab: Map<string, number> | Record<string, number>,
     readonly unkToken = '<unk>',
   ) {
-    this.vocab = vocab instanceof Map ? new Map(vocab) : new Map(Object.entries(vocab));
-    for (const [token, id] of this.vocab) this.vocabR[id] = token;
-  }
-
-  get vocabSize(): number {
-    return this.vocab.size;
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocabR[id];
-  }
-
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab);
+    super(vocab);
   }
 
   tokenize(piece: NormalizedString, sink: TokenSink): void {

@@ -5,7 +5,7 @@
  */
 import type { JsonObject } from '../json.js';
 import type { NormalizedString } from '../normalized-string.js';
-import type { Model, TokenSink } from './model.js';
+import { type TokenSink, VocabModel } from './model.js';
 
 export interface WordPieceOptions {
   unkToken?: string;
@@ -13,36 +13,17 @@ export interface WordPieceOptions {
   maxInputCharsPerWord?: number;
 }
 
-export class WordPiece implements Model {
+export class WordPiece extends VocabModel {
   readonly type = 'WordPiece';
   readonly unkToken: string;
   readonly continuingSubwordPrefix: string;
   readonly maxInputCharsPerWord: number;
-  private readonly vocab: Map<string, number>;
-  private readonly vocabR: string[] = [];
 
   constructor(vocab: Map<string, number> | Record<string, number>, options: WordPieceOptions = {}) {
-    this.vocab = vocab instanceof Map ? new Map(vocab) : new Map(Object.entries(vocab));
-    for (const [token, id] of this.vocab) this.vocabR[id] = token;
+    super(vocab);
     this.unkToken = options.unkToken ?? '[UNK]';
     this.continuingSubwordPrefix = options.continuingSubwordPrefix ?? '##';
     this.maxInputCharsPerWord = options.maxInputCharsPerWord ?? 100;
-  }
-
-  get vocabSize(): number {
-    return this.vocab.size;
-  }
-
-  tokenToId(token: string): number | undefined {
-    return this.vocab.get(token);
-  }
-
-  idToToken(id: number): string | undefined {
-    return this.vocabR[id];
-  }
-
-  getVocab(): Map<string, number> {
-    return new Map(this.vocab);
   }
 
   private unk(piece: NormalizedString, sink: TokenSink, length: number): void {
