@@ -383,14 +383,6 @@ function checkIndex(op: string, v: number, size: number, where: number): void {
   }
 }
 
-function outerInner(shape: readonly number[], axis: number): [number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i];
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, inner];
-}
-
 /** Calls fn(outPos, srcPos) for torch.gather-style indexing along `axis`. */
 function gatherPositions(
   op: string,
@@ -622,5 +614,3 @@ export function createJsBackend(): Backend<Buf> {
     },
   };
 }
-
-export { outerInner };

@@ -1,11 +1,4 @@
-import {
-  broadcastShapes,
-  contiguousStrides,
-  isContiguous,
-  numel,
-  shapesEqual,
-  shapeToString,
-} from '../shape.js';
+import { broadcastShapes, isContiguous, numel, shapesEqual, shapeToString } from '../shape.js';
 import { fromBuffer, record, sameBackend, Tensor } from '../tensor.js';
 import { expand, reshape, squeeze, transpose, unsqueeze } from './movement.js';
 import { sumTo } from './reduce.js';
@@ -141,5 +134,3 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     return [ga, gb];
   });
 }
-
-export { contiguousStrides };

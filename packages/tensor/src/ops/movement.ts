@@ -2,7 +2,6 @@ import { backendByName } from '../backend.js';
 import { promote } from '../dtype.js';
 import {
   contiguousStrides,
-  isContiguous,
   normalizeAxes,
   normalizeAxis,
   numel,
@@ -379,5 +378,3 @@ export function toBackend(x: Tensor, name: string): Tensor {
   const from = x.backend.name;
   return record(y, 'to', [x], (g) => [toBackend(g, from)]);
 }
-
-export { isContiguous };

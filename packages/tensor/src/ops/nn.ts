@@ -4,7 +4,6 @@ import { normalizeAxis, shapesEqual, shapeToString } from '../shape.js';
 import { alias, fromBuffer, fromHost, noGrad, record, Tensor } from '../tensor.js';
 import {
   add,
-  castRaw,
   div,
   eq,
   erf,
@@ -615,5 +614,3 @@ function sameBackendAll(ts: readonly Tensor[]): void {
     }
   }
 }
-
-export { castRaw };
