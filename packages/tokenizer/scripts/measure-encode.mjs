@@ -2,9 +2,9 @@
 /**
  * A quick encode-speed measurement (not the official benchmark, which lives in bench/):
  * encodes the 24-language corpus line by line with Llama-3's tokenizer (or another) on one thread, a few
- * passes, and prints MB/s. Run after `npm run build`:
+ * passes, and prints MB/s (`--ids`: the ids-only `encodeIds`). Run after `npm run build`:
  *
- *   node scripts/measure-encode.mjs [--model llama3|qwen3|gemma3|llama2] [--passes 3] [--tiktoken]
+ *   node scripts/measure-encode.mjs [--model llama3|qwen3|gemma3|llama2] [--passes 3] [--ids] [--tiktoken]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -46,12 +46,16 @@ const bytes = lines.reduce((a, l) => a + Buffer.byteLength(l), 0);
 console.log(
   `${lines.length} lines, ${(bytes / 1e6).toFixed(2)} MB, ${model} tokenizer, node ${process.version}`,
 );
+const idsOnly = args.includes('--ids');
 for (let pass = 0; pass < passes; pass++) {
   const t0 = performance.now();
   let n = 0;
-  for (const l of lines) n += tok.encode(l).ids.length;
+  if (idsOnly) for (const l of lines) n += tok.encodeIds(l).length;
+  else for (const l of lines) n += tok.encode(l).ids.length;
   const s = (performance.now() - t0) / 1000;
-  console.log(`pass ${pass + 1}: ${(bytes / 1e6 / s).toFixed(2)} MB/s (${n} tokens)`);
+  console.log(
+    `pass ${pass + 1} (${idsOnly ? 'encodeIds' : 'encode'}): ${(bytes / 1e6 / s).toFixed(2)} MB/s (${n} tokens)`,
+  );
 }
 if (args.includes('--tiktoken')) {
   const { get_encoding } = await import('tiktoken');
@@ -59,6 +63,12 @@ if (args.includes('--tiktoken')) {
   const t0 = performance.now();
   for (const l of lines) enc.encode(l);
   const s = (performance.now() - t0) / 1000;
-  console.log(`tiktoken (wasm, cl100k_base): ${(bytes / 1e6 / s).toFixed(2)} MB/s`);
+  console.log(`tiktoken (wasm, cl100k_base, encode): ${(bytes / 1e6 / s).toFixed(2)} MB/s`);
+  const t1 = performance.now();
+  for (const l of lines) enc.encode_ordinary(l);
+  const s1 = (performance.now() - t1) / 1000;
+  console.log(
+    `tiktoken (wasm, cl100k_base, encode_ordinary): ${(bytes / 1e6 / s1).toFixed(2)} MB/s`,
+  );
   enc.free();
 }

@@ -112,48 +112,7 @@ export class NormalizedString {
 
   /** The byte-level text: every UTF-8 byte of the source as its GPT-2 byte character. */
   private materializeByteLevel(): void {
-    const s = this.byteSource!.normalized;
-    const codes: number[] = [];
-    for (let i = 0; i < s.length; i++) {
-      let cp = s.charCodeAt(i);
-      if (cp < 0x80) {
-        codes.push(BYTE_TO_CODE[cp]);
-        continue;
-      }
-      if (cp >= 0xd800 && cp <= 0xdfff) {
-        const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-        if (cp <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
-          cp = 0x10000 + ((cp - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-        } else {
-          cp = 0xfffd;
-        }
-      }
-      if (cp < 0x800) {
-        codes.push(BYTE_TO_CODE[0xc0 | (cp >> 6)], BYTE_TO_CODE[0x80 | (cp & 0x3f)]);
-      } else if (cp < 0x10000) {
-        codes.push(
-          BYTE_TO_CODE[0xe0 | (cp >> 12)],
-          BYTE_TO_CODE[0x80 | ((cp >> 6) & 0x3f)],
-          BYTE_TO_CODE[0x80 | (cp & 0x3f)],
-        );
-      } else {
-        codes.push(
-          BYTE_TO_CODE[0xf0 | (cp >> 18)],
-          BYTE_TO_CODE[0x80 | ((cp >> 12) & 0x3f)],
-          BYTE_TO_CODE[0x80 | ((cp >> 6) & 0x3f)],
-          BYTE_TO_CODE[0x80 | (cp & 0x3f)],
-        );
-      }
-    }
-    let text = '';
-    if (codes.length <= 4096) text = String.fromCharCode.apply(null, codes);
-    else {
-      for (let k = 0; k < codes.length; k += 4096) {
-        text += String.fromCharCode.apply(null, codes.slice(k, k + 4096));
-      }
-    }
-    this._normalized = text;
+    this._normalized = toByteLevel(this.byteSource!.normalized);
   }
 
   /** Alignments of a byte-level piece: each byte takes its source character's alignment. */
@@ -487,6 +446,51 @@ export class NormalizedString {
     this.set(sliced.normalized, sliced._align);
     this.shift = sliced.shift;
   }
+}
+
+/** `s` in GPT-2's byte-level alphabet: every UTF-8 byte as one visible character (lone surrogates as U+FFFD). */
+export function toByteLevel(s: string): string {
+  const codes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    let cp = s.charCodeAt(i);
+    if (cp < 0x80) {
+      codes.push(BYTE_TO_CODE[cp]);
+      continue;
+    }
+    if (cp >= 0xd800 && cp <= 0xdfff) {
+      const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (cp <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        cp = 0x10000 + ((cp - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      } else {
+        cp = 0xfffd;
+      }
+    }
+    if (cp < 0x800) {
+      codes.push(BYTE_TO_CODE[0xc0 | (cp >> 6)], BYTE_TO_CODE[0x80 | (cp & 0x3f)]);
+    } else if (cp < 0x10000) {
+      codes.push(
+        BYTE_TO_CODE[0xe0 | (cp >> 12)],
+        BYTE_TO_CODE[0x80 | ((cp >> 6) & 0x3f)],
+        BYTE_TO_CODE[0x80 | (cp & 0x3f)],
+      );
+    } else {
+      codes.push(
+        BYTE_TO_CODE[0xf0 | (cp >> 18)],
+        BYTE_TO_CODE[0x80 | ((cp >> 12) & 0x3f)],
+        BYTE_TO_CODE[0x80 | ((cp >> 6) & 0x3f)],
+        BYTE_TO_CODE[0x80 | (cp & 0x3f)],
+      );
+    }
+  }
+  let text = '';
+  if (codes.length <= 4096) text = String.fromCharCode.apply(null, codes);
+  else {
+    for (let k = 0; k < codes.length; k += 4096) {
+      text += String.fromCharCode.apply(null, codes.slice(k, k + 4096));
+    }
+  }
+  return text;
 }
 
 /**

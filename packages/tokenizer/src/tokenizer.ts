@@ -25,11 +25,19 @@ import {
   readInteger,
   readString,
 } from './json.js';
-import { type Model, modelFromJSON, type TokenSink } from './models/index.js';
+import { BPE, type Model, modelFromJSON, type TokenSink } from './models/index.js';
 import type { NormalizedString } from './normalized-string.js';
 import { type Normalizer, normalizerFromJSON } from './normalizers/index.js';
+import { type Pattern, RegexPattern, type SplitBehavior, splitRanges } from './pattern.js';
 import { type PostProcessor, postProcessorFromJSON } from './post-processors/index.js';
-import { type PreTokenizer, preTokenizerFromJSON } from './pre-tokenizers/index.js';
+import { gpt2Pattern } from './pre-tokenizers/byte-level.js';
+import {
+  ByteLevelPreTokenizer,
+  type PreTokenizer,
+  PreTokenizerSequence,
+  preTokenizerFromJSON,
+  Split,
+} from './pre-tokenizers/index.js';
 import { toWellFormed } from './unicode.js';
 
 /** The parts a tokenizer is made of. */
@@ -131,6 +139,73 @@ function toUtf16Offsets(texts: string[], e: Encoding): void {
   }
 }
 
+/**
+ * The ids-only plan, for the pipeline of GPT-2, Llama-3, Qwen and our trained tokenizers: a
+ * regex split, then byte-level, into a BPE. Ids then follow from substrings of the normalized
+ * text alone, with no NormalizedString, token strings or offsets made per piece.
+ */
+interface IdsOnlyPlan {
+  bpe: BPE;
+  pattern: Pattern;
+  behavior: SplitBehavior;
+  /** The split regex made sticky, when the split is a regex that isolates its matches. */
+  sticky: RegExp | null;
+}
+
+function plan(bpe: BPE, pattern: Pattern, behavior: SplitBehavior): IdsOnlyPlan {
+  const sticky =
+    pattern instanceof RegexPattern && behavior === 'Isolated'
+      ? new RegExp(pattern.regex.source, pattern.regex.flags.replace('g', 'y'))
+      : null;
+  return { bpe, pattern, behavior, sticky };
+}
+
+/**
+ * Appends the ids of `s` split by a sticky regex, without a match object per piece: at each
+ * position the regex either matches (a piece) or not (the position joins a gap, which is a
+ * piece too). Gives the pieces `findMatches` + Isolated give, empty matches included.
+ */
+function appendStickyIds(s: string, re: RegExp, bpe: BPE, ids: number[]): void {
+  const len = s.length;
+  let gap = -1;
+  let p = 0;
+  while (p < len) {
+    re.lastIndex = p;
+    if (re.test(s)) {
+      const end = re.lastIndex;
+      if (gap >= 0) {
+        bpe.appendByteLevelIds(s.slice(gap, p), ids);
+        gap = -1;
+      }
+      if (end > p) {
+        bpe.appendByteLevelIds(s.slice(p, end), ids);
+        p = end;
+        continue;
+      }
+    }
+    // no match here (or an empty one, which ends the gap before it): step one code point
+    if (gap < 0) gap = p;
+    const c = s.charCodeAt(p);
+    p += c >= 0xd800 && c <= 0xdbff && p + 1 < len ? 2 : 1;
+  }
+  if (gap >= 0) bpe.appendByteLevelIds(s.slice(gap, len), ids);
+}
+
+function idsOnlyPlan(preTokenizer: PreTokenizer | null, model: Model): IdsOnlyPlan | null {
+  if (!(model instanceof BPE)) return null;
+  if (preTokenizer instanceof ByteLevelPreTokenizer) {
+    if (preTokenizer.addPrefixSpace || !preTokenizer.useRegex) return null;
+    return plan(model, gpt2Pattern(), 'Isolated');
+  }
+  if (preTokenizer instanceof PreTokenizerSequence && preTokenizer.pretokenizers.length === 2) {
+    const [split, bytes] = preTokenizer.pretokenizers;
+    if (!(split instanceof Split) || !(bytes instanceof ByteLevelPreTokenizer)) return null;
+    if (bytes.addPrefixSpace || bytes.useRegex) return null;
+    return plan(model, split.matcher, split.behavior);
+  }
+  return null;
+}
+
 export class Tokenizer {
   readonly model: Model;
   readonly normalizer: Normalizer | null;
@@ -143,6 +218,7 @@ export class Tokenizer {
   readonly padding: unknown;
   private readonly added = new AddedVocabulary();
   private warnedUnapplied = false;
+  private readonly idsOnly: IdsOnlyPlan | null;
 
   constructor(parts: TokenizerParts) {
     if (!parts || typeof parts.model?.tokenize !== 'function') {
@@ -163,6 +239,7 @@ export class Tokenizer {
       else this.added.add(new AddedToken(t.id ?? this.nextId(t.content), t.content, t));
     }
     this.added.refresh(this.normalizer);
+    this.idsOnly = idsOnlyPlan(this.preTokenizer, this.model);
   }
 
   /** Reads a tokenizer from tokenizer.json (a parsed object or its text). */
@@ -293,9 +370,53 @@ export class Tokenizer {
     );
   }
 
-  /** The token ids of a text (no offsets, no special tokens unless asked). */
+  /**
+   * The token ids of a text: `encode(text, options).ids`, without making tokens and offsets.
+   * For the common byte-level BPE pipelines (GPT-2, Llama-3, Qwen, ours) this skips the
+   * per-piece bookkeeping entirely, which makes it the fast path for packing corpora.
+   */
   encodeIds(text: string, options: { addSpecialTokens?: boolean } = {}): number[] {
-    return this.encode(text, { addSpecialTokens: options.addSpecialTokens ?? true }).ids;
+    const addSpecialTokens = options.addSpecialTokens ?? true;
+    const plan = this.idsOnly;
+    if (plan === null) return this.encode(text, { addSpecialTokens }).ids;
+    if (typeof text !== 'string') {
+      throw new Error(`Tokenizer.encodeIds: text must be a string, got ${describe(text)}`);
+    }
+    this.warnUnapplied();
+    const ids: number[] = [];
+    for (const split of this.added.extractAndNormalize(this.normalizer, toWellFormed(text))) {
+      if (split.id >= 0) {
+        ids.push(split.id);
+        continue;
+      }
+      const s = split.text.normalized;
+      if (plan.sticky !== null) {
+        appendStickyIds(s, plan.sticky, plan.bpe, ids);
+        continue;
+      }
+      // Isolated keeps every match and gap as a piece: the triples are the ranges already
+      const matches = plan.pattern.findMatches(s);
+      const step = plan.behavior === 'Isolated' ? 3 : 2;
+      const ranges = step === 3 ? matches : splitRanges(matches, plan.behavior);
+      for (let k = 0; k < ranges.length; k += step) {
+        if (ranges[k] < ranges[k + 1]) {
+          plan.bpe.appendByteLevelIds(s.slice(ranges[k], ranges[k + 1]), ids);
+        }
+      }
+    }
+    if (!addSpecialTokens || this.postProcessor === null) return ids;
+    // the template adds its special tokens around the sequence (offsets do not matter here)
+    const n = ids.length;
+    const sequence: Encoding = {
+      ids,
+      tokens: ids.map((id) => this.idToToken(id) ?? ''),
+      offsets: ids.map(() => [0, 0] as [number, number]),
+      typeIds: new Array(n).fill(0),
+      specialTokensMask: new Array(n).fill(0),
+      attentionMask: new Array(n).fill(1),
+      sequenceIds: new Array(n).fill(0),
+    };
+    return mergeEncodings(this.postProcessor.process([sequence], true)).ids;
   }
 
   private encodeSequence(text: string, sequence: number): Encoding {

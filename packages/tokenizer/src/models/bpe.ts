@@ -8,8 +8,8 @@
  * (rank, position) keys drives the merges, so long words stay O(n log n).
  */
 import type { JsonObject } from '../json.js';
-import { byteToSourceUnits, type NormalizedString } from '../normalized-string.js';
-import { encodeUtf8 } from '../unicode.js';
+import { byteToSourceUnits, type NormalizedString, toByteLevel } from '../normalized-string.js';
+import { BYTE_TO_CODE, CODE_TO_BYTE, encodeUtf8 } from '../unicode.js';
 import { BoundedCache, type TokenSink, VocabModel } from './model.js';
 import { PairMap } from './pair-map.js';
 
@@ -58,6 +58,12 @@ export class BPE extends VocabModel {
   private readonly byteIds: Int32Array;
   private readonly cache: BoundedCache<Word>;
   private readonly byteLevelCache: BoundedCache<Word>;
+  /** Ids only, for `appendByteLevelIds` (no offsets to keep). */
+  private readonly idsCache: BoundedCache<Int32Array>;
+  /** UTF-8 byte -> id of its GPT-2 byte character, when the vocabulary has all 256 (else null). */
+  private readonly byteCharIds: Int32Array | null;
+  /** For ignore_merges: the tokens that are whole UTF-8 text, keyed by that text (lazy). */
+  private textVocab: Map<string, number> | null = null;
   private readonly utf8 = { buf: new Uint8Array(256) };
   // scratch space for merging
   private ids = new Int32Array(64);
@@ -89,6 +95,7 @@ export class BPE extends VocabModel {
     const capacity = options.cacheCapacity ?? 100_000;
     this.cache = new BoundedCache(capacity);
     this.byteLevelCache = new BoundedCache(capacity);
+    this.idsCache = new BoundedCache(capacity);
 
     const n = merges.length;
     this.mergeLeft = new Int32Array(n);
@@ -128,6 +135,15 @@ export class BPE extends VocabModel {
     } else {
       this.charIds = null;
     }
+    let byteCharIds: Int32Array | null = null;
+    if (this.charIds !== null) {
+      byteCharIds = new Int32Array(256);
+      for (let b = 0; b < 256 && byteCharIds !== null; b++) {
+        byteCharIds[b] = this.charIds[BYTE_TO_CODE[b]];
+        if (byteCharIds[b] < 0) byteCharIds = null;
+      }
+    }
+    this.byteCharIds = byteCharIds;
     this.byteIds = new Int32Array(256).fill(-1);
     for (let b = 0; b < 256; b++) {
       const id = this.vocab.get(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`);
@@ -156,18 +172,7 @@ export class BPE extends VocabModel {
       // byte-level piece: cached by the source text, offsets in units of the source
       const key = source.normalized;
       if (key.length === 0) return;
-      let word = this.byteLevelCache.get(key);
-      if (word === undefined) {
-        word = this.wordOf(piece.normalized);
-        const units = byteToSourceUnits(key);
-        for (let k = 0; k < word.length; k += 3) {
-          word[k + 1] = units[2 * word[k + 1]];
-          word[k + 2] = units[2 * (word[k + 2] - 1) + 1];
-        }
-        if (key.length < MAX_CACHED_LENGTH && this.byteLevelCache.capacity > 0) {
-          this.byteLevelCache.set(key, word);
-        }
-      }
+      const word = this.byteLevelWord(key, piece);
       for (let k = 0; k < word.length; k += 3) {
         const id = word[k];
         sink.push(id, vocabR[id], word[k + 1], word[k + 2], source);
@@ -185,6 +190,126 @@ export class BPE extends VocabModel {
       const id = word[k];
       sink.push(id, vocabR[id], word[k + 1], word[k + 2], piece);
     }
+  }
+
+  /**
+   * Appends the ids of `source` as a byte-level piece (what the ByteLevel pre-tokenizer makes of
+   * it) to `out`: the ids-only path of `Tokenizer.encodeIds`, sharing the per-word cache.
+   */
+  appendByteLevelIds(source: string, out: number[]): void {
+    if (source.length === 0) return;
+    let ids = this.idsCache.get(source);
+    if (ids === undefined) {
+      ids = this.byteLevelIds(source);
+      if (source.length < MAX_CACHED_LENGTH && this.idsCache.capacity > 0) {
+        this.idsCache.set(source, ids);
+      }
+    }
+    for (let k = 0; k < ids.length; k++) out.push(ids[k]);
+  }
+
+  /** The ids of a byte-level piece, its symbols made straight from the UTF-8 bytes of `source`. */
+  private byteLevelIds(source: string): Int32Array {
+    const table = this.byteCharIds;
+    if (this.ignoreMerges) {
+      // a word that is a token is that token (Llama-3)
+      this.textVocab ??= this.tokensAsText();
+      const id = this.textVocab.get(source);
+      if (id !== undefined) return Int32Array.of(id);
+    }
+    if (table === null) {
+      const word = this.wordOf(toByteLevel(source));
+      const ids = new Int32Array(word.length / 3);
+      for (let k = 0; k < ids.length; k++) ids[k] = word[3 * k];
+      return ids;
+    }
+    const len = source.length;
+    this.ensure(3 * len + 4);
+    const { ids, ends } = this;
+    let n = 0;
+    for (let i = 0; i < len; i++) {
+      let cp = source.charCodeAt(i);
+      if (cp < 0x80) {
+        ids[n] = table[cp];
+        ends[n] = ++n;
+        continue;
+      }
+      if (cp >= 0xd800 && cp <= 0xdfff) {
+        const d = i + 1 < len ? source.charCodeAt(i + 1) : 0;
+        if (cp <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+        } else {
+          cp = 0xfffd;
+        }
+      }
+      if (cp < 0x800) {
+        ids[n] = table[0xc0 | (cp >> 6)];
+        ends[n] = ++n;
+      } else if (cp < 0x10000) {
+        ids[n] = table[0xe0 | (cp >> 12)];
+        ends[n] = ++n;
+        ids[n] = table[0x80 | ((cp >> 6) & 0x3f)];
+        ends[n] = ++n;
+      } else {
+        ids[n] = table[0xf0 | (cp >> 18)];
+        ends[n] = ++n;
+        ids[n] = table[0x80 | ((cp >> 12) & 0x3f)];
+        ends[n] = ++n;
+        ids[n] = table[0x80 | ((cp >> 6) & 0x3f)];
+        ends[n] = ++n;
+      }
+      ids[n] = table[0x80 | (cp & 0x3f)];
+      ends[n] = ++n;
+    }
+    const alive = this.mergeSymbols(n);
+    const out = new Int32Array(alive);
+    for (let i = 0, k = 0; i < n && k < alive; i++) if (ends[i] >= 0) out[k++] = ids[i];
+    return out;
+  }
+
+  /**
+   * The byte-level tokens whose bytes are well-formed UTF-8, keyed by the text they spell: a
+   * word's byte-level form is a token exactly when the word is a key here.
+   */
+  private tokensAsText(): Map<string, number> {
+    const out = new Map<string, number>();
+    // ignoreBOM: a token spelling U+FEFF keeps it (by default the decoder would drop it)
+    const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    let bytes = new Uint8Array(64);
+    for (const [token, id] of this.vocab) {
+      if (bytes.length < token.length) bytes = new Uint8Array(token.length * 2);
+      let ok = true;
+      for (let i = 0; i < token.length && ok; i++) {
+        const c = token.charCodeAt(i);
+        const b = c < CODE_TO_BYTE.length ? CODE_TO_BYTE[c] : -1;
+        if (b < 0) ok = false;
+        else bytes[i] = b;
+      }
+      if (!ok) continue;
+      try {
+        out.set(decoder.decode(bytes.subarray(0, token.length)), id);
+      } catch {
+        // not whole UTF-8 (a piece of a character): no word spells it
+      }
+    }
+    return out;
+  }
+
+  /** The cached triples [id, start, end] of a byte-level piece, offsets in units of `source`. */
+  private byteLevelWord(source: string, piece: NormalizedString | null): Word {
+    let word = this.byteLevelCache.get(source);
+    if (word !== undefined) return word;
+    word = this.wordOf(piece === null ? toByteLevel(source) : piece.normalized);
+    const units = byteToSourceUnits(source);
+    for (let k = 0; k < word.length; k += 3) {
+      word[k + 1] = units[2 * word[k + 1]];
+      word[k + 2] = units[2 * (word[k + 2] - 1) + 1];
+    }
+    if (source.length < MAX_CACHED_LENGTH && this.byteLevelCache.capacity > 0) {
+      this.byteLevelCache.set(source, word);
+    }
+    return word;
   }
 
   /** Tokenizes one word (a pre-tokenized piece's text); triples [id, start, end]. */
@@ -327,7 +452,25 @@ export class BPE extends VocabModel {
 
   /** Applies the merges to the n scratch symbols; returns the word's triples. */
   private mergeAll(n: number): Word {
-    const { ids, starts, ends, prev, next, ranks, mergeNew } = this;
+    const alive = this.mergeSymbols(n);
+    const { ids, starts, ends } = this;
+    const word = new Int32Array(alive * 3);
+    let k = 0;
+    for (let i = 0; i < n && k < word.length; i++) {
+      if (ends[i] < 0) continue;
+      word[k++] = ids[i];
+      word[k++] = starts[i];
+      word[k++] = ends[i];
+    }
+    return word;
+  }
+
+  /**
+   * Merges the n scratch symbols in place (a merged-away symbol gets `ends[i] = -1`); returns
+   * how many are left.
+   */
+  private mergeSymbols(n: number): number {
+    const { ids, ends, prev, next, ranks, mergeNew } = this;
     for (let i = 0; i < n; i++) {
       prev[i] = i - 1;
       next[i] = i + 1 < n ? i + 1 : -1;
@@ -371,15 +514,7 @@ export class BPE extends VocabModel {
         }
       }
     }
-    const word = new Int32Array(alive * 3);
-    let k = 0;
-    for (let i = 0; i < n && k < word.length; i++) {
-      if (ends[i] < 0) continue;
-      word[k++] = ids[i];
-      word[k++] = starts[i];
-      word[k++] = ends[i];
-    }
-    return word;
+    return alive;
   }
 
   /**
@@ -423,6 +558,7 @@ export class BPE extends VocabModel {
   clearCache(): void {
     this.cache.clear();
     this.byteLevelCache.clear();
+    this.idsCache.clear();
   }
 
   toJSON(): JsonObject {

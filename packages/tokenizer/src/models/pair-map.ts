@@ -1,21 +1,26 @@
 /**
  * An open-addressing hash map from a pair of non-negative int32 ids to an int32 value: the
  * BPE merge table, keyed by (left id, right id), without string keys or boxed numbers.
+ * Each slot is four int32 (left, right, value, unused) in one array, so a probe touches one
+ * cache line: the table of a 128k vocabulary is megabytes, and lookups land at random.
  */
 export class PairMap {
-  private left: Int32Array;
-  private right: Int32Array;
-  private values: Int32Array;
+  /** slot i: [4i] left, [4i + 1] right, [4i + 2] value (-1: empty) */
+  private slots: Int32Array;
   private mask: number;
   private count = 0;
 
   constructor(expected = 16) {
     let cap = 16;
     while (cap < expected * 2) cap *= 2;
-    this.left = new Int32Array(cap);
-    this.right = new Int32Array(cap);
-    this.values = new Int32Array(cap).fill(-1);
+    this.slots = PairMap.empty(cap);
     this.mask = cap - 1;
+  }
+
+  private static empty(cap: number): Int32Array {
+    const slots = new Int32Array(cap * 4);
+    for (let i = 2; i < slots.length; i += 4) slots[i] = -1;
+    return slots;
   }
 
   private static hash(a: number, b: number): number {
@@ -26,32 +31,33 @@ export class PairMap {
 
   /** The value for (a, b), or -1. */
   get(a: number, b: number): number {
-    const mask = this.mask;
+    const { slots, mask } = this;
     let h = PairMap.hash(a, b) & mask;
     for (;;) {
-      const v = this.values[h];
+      const at = h << 2;
+      const v = slots[at + 2];
       if (v === -1) return -1;
-      if (this.left[h] === a && this.right[h] === b) return v;
+      if (slots[at] === a && slots[at + 1] === b) return v;
       h = (h + 1) & mask;
     }
   }
 
   /** Sets (a, b) to `value` (>= 0), replacing an earlier value. */
   set(a: number, b: number, value: number): void {
-    if ((this.count + 1) * 2 > this.values.length) this.grow();
-    const mask = this.mask;
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
+    const { slots, mask } = this;
     let h = PairMap.hash(a, b) & mask;
     for (;;) {
-      const v = this.values[h];
-      if (v === -1) {
-        this.left[h] = a;
-        this.right[h] = b;
-        this.values[h] = value;
+      const at = h << 2;
+      if (slots[at + 2] === -1) {
+        slots[at] = a;
+        slots[at + 1] = b;
+        slots[at + 2] = value;
         this.count++;
         return;
       }
-      if (this.left[h] === a && this.right[h] === b) {
-        this.values[h] = value;
+      if (slots[at] === a && slots[at + 1] === b) {
+        slots[at + 2] = value;
         return;
       }
       h = (h + 1) & mask;
@@ -63,14 +69,12 @@ export class PairMap {
   }
 
   private grow(): void {
-    const { left, right, values } = this;
-    const cap = values.length * 2;
-    this.left = new Int32Array(cap);
-    this.right = new Int32Array(cap);
-    this.values = new Int32Array(cap).fill(-1);
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    this.slots = PairMap.empty(cap);
     this.mask = cap - 1;
     this.count = 0;
-    for (let i = 0; i < values.length; i++)
-      if (values[i] !== -1) this.set(left[i], right[i], values[i]);
+    for (let i = 0; i < old.length; i += 4)
+      if (old[i + 2] !== -1) this.set(old[i], old[i + 1], old[i + 2]);
   }
 }

@@ -9,6 +9,12 @@ export const GPT2_PATTERN =
 
 let gpt2: RegexPattern | null = null;
 
+/** GPT-2's word-splitting regex, compiled once. */
+export function gpt2Pattern(): RegexPattern {
+  gpt2 ??= new RegexPattern(GPT2_PATTERN);
+  return gpt2;
+}
+
 export interface ByteLevelOptions {
   /** Add a space before a piece that does not start with one (default true). */
   addPrefixSpace?: boolean;
@@ -37,8 +43,7 @@ export class ByteLevelPreTokenizer implements PreTokenizer {
       if (text.length > 0) out.push(NormalizedString.byteLevel(text));
       return;
     }
-    gpt2 ??= new RegexPattern(GPT2_PATTERN);
-    const parts = text.split(gpt2, 'Isolated');
+    const parts = text.split(gpt2Pattern(), 'Isolated');
     for (const p of parts) out.push(NormalizedString.byteLevel(p));
   }
 

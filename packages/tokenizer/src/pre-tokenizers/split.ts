@@ -7,7 +7,8 @@ import type { PreTokenizer } from './pre-tokenizer.js';
 /** Splits on a string or regex pattern, keeping or dropping the delimiters as `behavior` says. */
 export class Split implements PreTokenizer {
   readonly type = 'Split';
-  private readonly matcher: Pattern;
+  /** The pattern as applied (inverted when `invert` is set). */
+  readonly matcher: Pattern;
 
   constructor(
     readonly pattern: PatternJson,
