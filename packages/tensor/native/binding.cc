@@ -469,15 +469,18 @@ OELLM_EXPORT(attentionBackward) {
   return a.info.Env().Undefined();
 }
 
-// adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2)
+// adamw(p, g, m, v, n, lr, b1, b2, eps, wd, bc1, bc2): the float32 scalars of the kernel are
+// derived here in double, as PyTorch derives them in Python
 OELLM_EXPORT(adamw) {
   int64_t n = a.integer(4, "n");
-  float bc1 = static_cast<float>(a.number(10, "bc1")), bc2 = static_cast<float>(a.number(11, "bc2"));
+  const double lr = a.number(5, "lr"), b1 = a.number(6, "beta1"), b2 = a.number(7, "beta2");
+  const double eps = a.number(8, "eps"), wd = a.number(9, "weightDecay");
+  const double bc1 = a.number(10, "bc1"), bc2 = a.number(11, "bc2");
   if (!(bc1 > 0) || !(bc2 > 0)) a.fail("bias corrections must be positive");
-  oellm::adamw(a.f32(0, "param", n), a.f32(1, "grad", n), a.f32(2, "m", n), a.f32(3, "v", n), n,
-               static_cast<float>(a.number(5, "lr")), static_cast<float>(a.number(6, "beta1")),
-               static_cast<float>(a.number(7, "beta2")), static_cast<float>(a.number(8, "eps")),
-               static_cast<float>(a.number(9, "weightDecay")), bc1, bc2, pool());
+  oellm::AdamWScalars s{static_cast<float>(1.0 - lr * wd), static_cast<float>(b1), static_cast<float>(1.0 - b1),
+                        static_cast<float>(b2), static_cast<float>(1.0 - b2), static_cast<float>(eps),
+                        static_cast<float>(lr / bc1), static_cast<float>(std::sqrt(bc2))};
+  oellm::adamw(a.f32(0, "param", n), a.f32(1, "grad", n), a.f32(2, "m", n), a.f32(3, "v", n), n, s, pool());
   return a.info.Env().Undefined();
 }
 

@@ -482,6 +482,27 @@ export class Tensor {
   contiguous(): Tensor {
     return mv.contiguous(this);
   }
+  /**
+   * Copies `src` into this tensor's storage, in place and not recorded (PyTorch's `copy_` under
+   * no_grad): same shape required; `src` is cast to this dtype and moved to this backend. Loads
+   * weights into existing parameters, so optimizers holding them stay valid.
+   */
+  copy_(src: Tensor): this {
+    if (!(src instanceof Tensor)) throw new Error('copy_: src must be a Tensor');
+    if (src.shape.length !== this.shape.length || src.shape.some((n, i) => n !== this.shape[i])) {
+      throw new Error(
+        `copy_: source shape ${shapeToString(src.shape)} does not match ${shapeToString(this.shape)}`,
+      );
+    }
+    if (this.gradFn !== null) {
+      throw new Error(`copy_: the target is the result of ${this.gradFn}; copy into a leaf`);
+    }
+    let s = src;
+    if (s.dtype !== this.dtype) s = ew.cast(s.detach(), this.dtype);
+    if (s.backend !== this.backend) s = s.detach().to(this.backend.name);
+    this.backend.copyInto(s._view('copy_'), this._view('copy_'));
+    return this;
+  }
   /** A copy with its own storage (recorded for autograd). */
   clone(): Tensor {
     return mv.clone(this);

@@ -850,6 +850,22 @@ describe.each(backends)('conformance on the %s backend', (backendName) => {
         expectClose(v, { shape: [7], data: r.out.map((o) => o.v) }, 1e-5, 1e-6);
       });
     }
+    it('first step from zero state with beta2 = 0.999: v = (1 - b2) g^2 to float32 precision (PyTorch computes 1 - b2 in double)', () => {
+      for (const fused of [true, false]) {
+        const g = values({ shape: [9], seed: 5 });
+        const p = tensor(g.map(() => 0.5));
+        const m = T.zeros([9]);
+        const v = T.zeros([9]);
+        const old = T.setFusedKernelsEnabled(fused);
+        try {
+          T.adamwUpdate(p, tensor(g), m, v, { ...hyper, beta2: 0.999, step: 1 });
+        } finally {
+          T.setFusedKernelsEnabled(old);
+        }
+        expectClose(v, { shape: [9], data: g.map((x) => 0.001 * x * x) }, 1e-6, 0);
+        expectClose(m, { shape: [9], data: g.map((x) => 0.1 * x) }, 1e-6, 0);
+      }
+    });
     it('rejects views and mismatched state', () => {
       const p = T.zeros([4]);
       expect(() => T.adamwUpdate(p, T.zeros([4]), T.zeros([5]), T.zeros([4]), hyper)).toThrow(

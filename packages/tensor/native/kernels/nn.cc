@@ -81,15 +81,18 @@ OELLM_SIMD void silu_bwd(const float* x, const float* g, float* dx, int64_t n) {
   }
 }
 
-OELLM_SIMD void adamw_range(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2,
-                            float eps, float wd, float inv_bc1, float inv_sqrt_bc2) {
+// PyTorch's single-tensor AdamW, operation for operation: decay first, then the moments, then
+// p += -step_size * m / (sqrt(v) / sqrt(bc2) + eps); the scalars arrive precomputed in double
+OELLM_SIMD void adamw_range(float* p, const float* g, float* m, float* v, int64_t n, float decay, float b1,
+                            float omb1, float b2, float omb2, float eps, float step_size, float sqrt_bc2) {
   for (int64_t i = 0; i < n; i++) {
     const float gi = g[i];
-    const float mi = b1 * m[i] + (1.0f - b1) * gi;
-    const float vi = b2 * v[i] + (1.0f - b2) * gi * gi;
+    const float pi = p[i] * decay;
+    const float mi = b1 * m[i] + omb1 * gi;
+    const float vi = b2 * v[i] + omb2 * (gi * gi);
     m[i] = mi;
     v[i] = vi;
-    p[i] -= lr * ((mi * inv_bc1) / (std::sqrt(vi) * inv_sqrt_bc2 + eps) + wd * p[i]);
+    p[i] = pi - step_size * (mi / (std::sqrt(vi) / sqrt_bc2 + eps));
   }
 }
 
@@ -455,14 +458,12 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
       1);
 }
 
-void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps,
-           float wd, float bc1, float bc2, ThreadPool& pool) {
-  const float inv_bc1 = 1.0f / bc1;
-  const float inv_sqrt_bc2 = 1.0f / std::sqrt(bc2);
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWScalars& s, ThreadPool& pool) {
   pool.parallel_for(
       n,
       [&](int64_t b, int64_t e, int) {
-        adamw_range(p + b, g + b, m + b, v + b, e - b, lr, b1, b2, eps, wd, inv_bc1, inv_sqrt_bc2);
+        adamw_range(p + b, g + b, m + b, v + b, e - b, s.decay, s.b1, s.omb1, s.b2, s.omb2, s.eps, s.step_size,
+                    s.sqrt_bc2);
       },
       kGrain);
 }

@@ -47,9 +47,17 @@ void attention_backward(const float* q, const float* k, const float* v, const fl
                         const float* g, int64_t bh, int64_t T, int64_t S, int64_t d, int64_t dv, float scale,
                         bool causal, float* dq, float* dk, float* dvv, ThreadPool& pool);
 
-// AdamW in place: m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
-// p -= lr * (m / bc1 / (sqrt(v / bc2) + eps) + wd * p), with bc1 = 1 - b1^t, bc2 = 1 - b2^t.
-void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float b1, float b2, float eps,
-           float wd, float bc1, float bc2, ThreadPool& pool);
+// AdamW in place, as PyTorch's single-tensor AdamW: p *= decay; m = b1 m + (1-b1) g;
+// v = b2 v + (1-b2) g^2; p -= step_size * m / (sqrt(v) / sqrt_bc2 + eps). The scalars are
+// computed in double by the caller (1 - b in float32 would be off by 1e-5 for b = 0.999).
+struct AdamWScalars {
+  float decay;      // 1 - lr * weight_decay
+  float b1, omb1;   // beta1, 1 - beta1
+  float b2, omb2;   // beta2, 1 - beta2
+  float eps;
+  float step_size;  // lr / (1 - beta1^t)
+  float sqrt_bc2;   // sqrt(1 - beta2^t)
+};
+void adamw(float* p, const float* g, float* m, float* v, int64_t n, const AdamWScalars& s, ThreadPool& pool);
 
 }  // namespace oellm

@@ -586,15 +586,17 @@ export function createJsBackend(): Backend<Buf> {
         return { y, mean, rstd };
       },
       adamw(param, grad, m, v, size, h) {
-        const bc1 = 1 - h.beta1 ** h.step;
-        const bc2 = 1 - h.beta2 ** h.step;
+        // PyTorch's single-tensor AdamW order: decay, moments, then the scaled step
+        const decay = 1 - h.lr * h.weightDecay;
+        const stepSize = h.lr / (1 - h.beta1 ** h.step);
+        const sqrtBc2 = Math.sqrt(1 - h.beta2 ** h.step);
         for (let i = 0; i < size; i++) {
           const g = grad[i];
           const mi = h.beta1 * m[i] + (1 - h.beta1) * g;
           const vi = h.beta2 * v[i] + (1 - h.beta2) * g * g;
           m[i] = mi;
           v[i] = vi;
-          param[i] -= h.lr * (mi / bc1 / (Math.sqrt(vi / bc2) + h.eps) + h.weightDecay * param[i]);
+          param[i] = param[i] * decay - stepSize * (mi / (Math.sqrt(vi) / sqrtBc2 + h.eps));
         }
       },
       rmsNorm(x, weight, rows, cols, eps) {

@@ -24,9 +24,9 @@ function assign(t: Tensor, value: Tensor): void {
 }
 
 /**
- * One AdamW step, in place on `param`, `m` and `v` (decoupled weight decay, as PyTorch's
- * AdamW): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
- * param -= lr * (m / (1 - b1^t) / (sqrt(v / (1 - b2^t)) + eps) + weightDecay * param).
+ * One AdamW step, in place on `param`, `m` and `v`, in the order of PyTorch's single-tensor
+ * AdamW: param *= 1 - lr * weightDecay; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ * param -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  * Uses the backend's fused kernel when it has one, tensor ops otherwise.
  */
 export function adamwUpdate(
@@ -64,12 +64,11 @@ export function adamwUpdate(
     return;
   }
   noGrad(() => {
-    const bc1 = 1 - beta1 ** step;
-    const bc2 = 1 - beta2 ** step;
+    const decayed = mul(param, 1 - lr * weightDecay);
     const m2 = add(mul(m, beta1), mul(grad, 1 - beta1));
     const v2 = add(mul(v, beta2), mul(mul(grad, grad), 1 - beta2));
-    const update = add(div(div(m2, bc1), add(sqrt(div(v2, bc2)), eps)), mul(param, weightDecay));
-    const p2 = sub(param, mul(update, lr));
+    const denom = add(div(sqrt(v2), Math.sqrt(1 - beta2 ** step)), eps);
+    const p2 = sub(decayed, mul(div(m2, denom), lr / (1 - beta1 ** step)));
     assign(m, m2);
     assign(v, v2);
     assign(param, p2);
