@@ -1,0 +1,16 @@
+/**
+ * The Node.js entry of @openeurollm/nn: everything of the browser-safe core, plus reading and
+ * writing safetensors files and Hugging Face model folders.
+ */
+
+export { writeFolderAtomically } from './fs-atomic.js';
+export {
+  checkpointTensors,
+  type LoadModelOptions,
+  loadModel,
+  type SaveModelOptions,
+  saveModel,
+  type TokenizerLike,
+} from './hf-io.js';
+export * from './index.js';
+export { readSafetensors, readTensors, writeSafetensors } from './safetensors-node.js';
