@@ -889,7 +889,14 @@ describe('fixtures from scripts/torch_reference.py', () => {
           ['losses', ['F32', [3]]],
         ]);
         for (const [name, shape] of params) {
-          for (const prefix of ['grad.', 'grad2.', 'grad3.', 'step3.', 'step3.exp_avg.', 'step3.exp_avg_sq.']) {
+          for (const prefix of [
+            'grad.',
+            'grad2.',
+            'grad3.',
+            'step3.',
+            'step3.exp_avg.',
+            'step3.exp_avg_sq.',
+          ]) {
             want.set(prefix + name, ['F32', shape]);
           }
         }

@@ -135,7 +135,9 @@ describe.each(backends)('PyTorch parity on %s', (backend) => {
             });
           }
           const ref = exp.losses.data();
-          losses.forEach((l, i) => expect(Math.abs(l - ref[i]), `loss ${i}`).toBeLessThan(1e-4));
+          losses.forEach((l, i) => {
+            expect(Math.abs(l - ref[i]), `loss ${i}`).toBeLessThan(1e-4);
+          });
           for (const [name, p] of params)
             expectAllClose(p, exp[`step3.${name}`], 1e-4, `${arch} step3.${name}`);
         });
