@@ -11,6 +11,8 @@
  * tokens/s = 8 * 128 / median step seconds over `steps` steps after 2 warm-up steps.
  */
 import { readFileSync } from 'node:fs';
+import { CausalLM } from '@openeurollm/nn';
+import { AdamW, paramGroups } from '@openeurollm/optim';
 import {
   adamwUpdate,
   arange,
@@ -242,6 +244,59 @@ export function gptStep(options: {
     lossFirst: losses[0],
     lossLast: losses[losses.length - 1],
     params: nParams,
+    backend: getBackend().name,
+  };
+}
+
+/**
+ * The same step through the library's model and optimizer: `CausalLM` (arch gpt2, the same
+ * config) and `AdamW` (weight decay on every 2-D weight, as the anchor: embeddings included).
+ */
+export function causalLmStep(options: {
+  steps: number;
+  backend?: string;
+  seed?: number;
+}): GptStepResult {
+  const { steps, backend, seed = 0 } = options;
+  if (backend) setBackend(backend);
+  const { batch: B, context: T, vocab, dModel, nLayers, nHeads } = GPT_CONFIG;
+  manualSeed(seed);
+  const model = new CausalLM({
+    arch: 'gpt2',
+    vocabSize: vocab,
+    contextLength: T,
+    dModel,
+    nLayers,
+    nHeads,
+  });
+  const { lr, beta1, beta2, eps, weightDecay } = GPT_ADAMW;
+  const opt = new AdamW(paramGroups(model, { weightDecay, decayEmbeddings: true }), {
+    lr,
+    betas: [beta1, beta2],
+    eps,
+  });
+  const tokens = randint(0, vocab, [B, T + 1]);
+  const ids = tokens.slice(1, 0, T).contiguous();
+  const targets = tokens.slice(1, 1, T + 1).contiguous();
+  const losses: number[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP_STEPS + steps; i++) {
+    const t0 = performance.now();
+    const loss = model.loss(ids, targets);
+    loss.backward();
+    opt.step();
+    opt.zeroGrad();
+    losses.push(loss.item());
+    if (i >= WARMUP_STEPS) times.push((performance.now() - t0) / 1000);
+  }
+  const stepS = median(times);
+  return {
+    tokensPerS: (B * T) / stepS,
+    stepMs: stepS * 1000,
+    peakRssMb: peakRssKib() / 1024,
+    lossFirst: losses[0],
+    lossLast: losses[losses.length - 1],
+    params: model.numParameters(),
     backend: getBackend().name,
   };
 }

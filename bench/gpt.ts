@@ -12,7 +12,12 @@ import { printTable } from './util.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-function ours(threads: number, steps: number, backend: string): GptStepResult | string {
+function ours(
+  threads: number,
+  steps: number,
+  backend: string,
+  impl: 'ops' | 'causallm',
+): GptStepResult | string {
   try {
     const out = execFileSync(
       process.execPath,
@@ -24,6 +29,8 @@ function ours(threads: number, steps: number, backend: string): GptStepResult | 
         String(steps),
         '--backend',
         backend,
+        '--impl',
+        impl,
       ],
       {
         env: { ...process.env, OELLM_NUM_THREADS: String(threads) },
@@ -40,28 +47,33 @@ function ours(threads: number, steps: number, backend: string): GptStepResult | 
 export function benchGpt(steps = 5): void {
   const rows: string[][] = [];
   const notes: string[] = [];
+  const fmt = (r: GptStepResult | null, f: (r: GptStepResult) => string) => (r ? f(r) : 'n/a');
   for (const threads of [1, 2]) {
-    const o = ours(threads, steps, 'native');
     const t = torchGptStep(threads, steps);
-    if (typeof o === 'string') notes.push(`ours (${threads} thread): ${o}`);
     if (t.missing) notes.push(`PyTorch: ${t.missing}`);
-    const oo = typeof o === 'string' ? null : o;
-    const tr = t.result;
-    rows.push([
-      String(threads),
-      oo ? oo.tokensPerS.toFixed(0) : 'n/a',
-      tr ? tr.tokensPerS.toFixed(0) : 'n/a',
-      oo && tr ? (oo.tokensPerS / tr.tokensPerS).toFixed(2) : 'n/a',
-      oo ? oo.peakRssMb.toFixed(0) : 'n/a',
-      tr ? tr.peakRssMb.toFixed(0) : 'n/a',
-      oo ? `${oo.lossFirst.toFixed(3)} -> ${oo.lossLast.toFixed(3)}` : 'n/a',
-      tr ? `${tr.lossFirst.toFixed(3)} -> ${tr.lossLast.toFixed(3)}` : 'n/a',
-    ]);
+    const tr = t.result ?? null;
+    for (const impl of ['causallm', 'ops'] as const) {
+      const o = ours(threads, steps, 'native', impl);
+      if (typeof o === 'string') notes.push(`ours (${impl}, ${threads} thread): ${o}`);
+      const oo = typeof o === 'string' ? null : o;
+      rows.push([
+        String(threads),
+        impl === 'causallm' ? 'CausalLM + AdamW' : 'tensor ops + adamwUpdate',
+        fmt(oo, (r) => r.tokensPerS.toFixed(0)),
+        fmt(tr, (r) => r.tokensPerS.toFixed(0)),
+        oo && tr ? (oo.tokensPerS / tr.tokensPerS).toFixed(2) : 'n/a',
+        fmt(oo, (r) => r.peakRssMb.toFixed(0)),
+        fmt(tr, (r) => r.peakRssMb.toFixed(0)),
+        fmt(oo, (r) => `${r.lossFirst.toFixed(3)} -> ${r.lossLast.toFixed(3)}`),
+        fmt(tr, (r) => `${r.lossFirst.toFixed(3)} -> ${r.lossLast.toFixed(3)}`),
+      ]);
+    }
   }
   printTable(
     `GPT training step (vocab 8192, ctx 128, d 256, 4 layers, 4 heads, batch 8, AdamW, fp32), median of ${steps} steps after 2 warm-up`,
     [
       'threads',
+      'ours',
       'ours tok/s',
       'PyTorch tok/s',
       'ours/PyTorch',

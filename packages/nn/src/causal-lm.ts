@@ -136,11 +136,8 @@ export class CausalLM extends Module {
         const B = rows.length;
         const V = this.config.vocabSize;
         for (let step = 0; step < maxNew; step++) {
-          if (
-            out[0].length > this.config.contextLength ||
-            cache.length + input.shape[1] > this.config.contextLength
-          )
-            break;
+          // the sequence may not outgrow the positions the model has
+          if (out[0].length >= this.config.contextLength) break;
           const logits = this.forward(input, cache); // [B, T, V]
           const T = logits.shape[1];
           const last = logits
