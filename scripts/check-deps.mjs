@@ -2,7 +2,8 @@
 /**
  * Checks the one-way dependency rules of DESIGN.md: each @openeurollm package may depend only
  * on the packages listed for it below, and no source file reaches into another package's
- * src/ or dist/ (by a deep import or a relative path out of its own package).
+ * src/ or dist/ (by a deep import or a relative path out of its own package; a test may import
+ * the repository's shared test tooling in scripts/).
  * Exit code 1 with one line per violation.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -76,7 +77,11 @@ for (const dir of readdirSync(pkgsDir)) {
       }
       if (spec.startsWith('.')) {
         const target = resolve(join(file, '..'), spec);
-        if (!target.startsWith(pkgRoot + sep)) {
+        // tests may use the repository's shared test tooling in scripts/ (never published)
+        const testTooling =
+          file.startsWith(join(pkgRoot, 'test') + sep) &&
+          target.startsWith(join(root, 'scripts') + sep);
+        if (!target.startsWith(pkgRoot + sep) && !testTooling) {
           problems.push(`${where}: relative import '${spec}' leaves the package`);
         }
       }
