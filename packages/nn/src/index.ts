@@ -25,6 +25,19 @@ export {
 export { GPT2Model } from './models/gpt2.js';
 export { LlamaModel } from './models/llama.js';
 export {
+  applyLora,
+  findLoraTargets,
+  getLoraConfig,
+  type LinearLayer,
+  type LoraConfig,
+  type LoraInfo,
+  LoraLinear,
+  type LoraLinearOptions,
+  loraParameters,
+  mergeLora,
+  type ResolvedLoraConfig,
+} from './lora.js';
+export {
   type LoadStateDictOptions,
   type LoadStateDictResult,
   Module,

@@ -14,3 +14,12 @@ export {
 } from './hf-io.js';
 export * from './index.js';
 export { readSafetensors, readTensors, writeSafetensors } from './safetensors-node.js';
+export {
+  ADAPTER_CONFIG_FILE,
+  ADAPTER_WEIGHTS_FILE,
+  type LoadLoraAdapterResult,
+  loadLoraAdapter,
+  PEFT_PREFIX,
+  type SaveLoraAdapterOptions,
+  saveLoraAdapter,
+} from './lora-node.js';
