@@ -59,3 +59,12 @@ export {
   wsdSchedule,
 } from './schedules.js';
 export { SGD, type SGDHyperparameters, type SGDOptions } from './sgd.js';
+export {
+  type Batch,
+  type BatchSource,
+  isBatchSource,
+  TOKEN_WINDOW_SOURCE_FORMAT,
+  TokenWindowSource,
+  type TokenWindowSourceOptions,
+  type TokenWindowSourceState,
+} from './trainer-data.js';

@@ -39,3 +39,23 @@ export function loadOptimizerState(
     throw new Error(`loadOptimizerState: '${path}': ${(e as Error).message}`);
   }
 }
+export {
+  type EvalData,
+  type EvalLogRecord,
+  type LogRecord,
+  Trainer,
+  type TrainerOptions,
+  type TrainLogRecord,
+  type TrainSummary,
+} from './trainer.js';
+export {
+  CHECKPOINT_FILES,
+  type Checkpoint,
+  checkpointName,
+  latestCheckpoint,
+  listCheckpoints,
+  readCheckpoint,
+  TRAINER_STATE_FORMAT,
+  TRAINER_STATE_VERSION,
+  type TrainerState,
+} from './trainer-checkpoint.js';
