@@ -243,6 +243,7 @@ export function fromHfConfig(hf: Record<string, unknown>, source = 'config.json'
       ffnHidden: opt('n_inner'),
       normEps: opt('layer_norm_epsilon'),
       tieEmbeddings: hf.tie_word_embeddings === undefined ? true : Boolean(hf.tie_word_embeddings),
+      dropout: opt('resid_pdrop'),
       initStd: opt('initializer_range'),
       eosTokenId: eos ?? undefined,
       bosTokenId: bos ?? undefined,
