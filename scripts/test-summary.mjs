@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** Sums the vitest JSON reports of every package into one 'N passed, N failed' line. */
+/** Sums the vitest JSON reports of every package (test-results/vitest*.json) into one 'N passed, N failed' line. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -12,13 +12,16 @@ for (const dir of ['packages', 'examples']) {
   const base = join(root, dir);
   if (!existsSync(base)) continue;
   for (const name of readdirSync(base)) {
-    const file = join(base, name, 'test-results', 'vitest.json');
-    if (!existsSync(file)) continue;
-    const r = JSON.parse(readFileSync(file, 'utf8'));
-    passed += r.numPassedTests ?? 0;
-    failed += r.numFailedTests ?? 0;
-    skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-    reports++;
+    // vitest.json from `npm test`, plus any extra run's report (e.g. vitest-gpu-webasm.json)
+    const results = join(base, name, 'test-results');
+    if (!existsSync(results)) continue;
+    for (const f of readdirSync(results).filter((n) => /^vitest.*\.json$/.test(n))) {
+      const r = JSON.parse(readFileSync(join(results, f), 'utf8'));
+      passed += r.numPassedTests ?? 0;
+      failed += r.numFailedTests ?? 0;
+      skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+      reports++;
+    }
   }
 }
 if (reports === 0) {

@@ -6,6 +6,8 @@
  */
 import { Matrix } from 'ml-matrix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// the gpu backend (gpu.js) joins the suite when it loads here: OELLM_GPU_MODE picks its mode
+import '../src/gpu.js';
 import * as T from '../src/node.js';
 import { type Tensor, tensor } from '../src/node.js';
 import { assertGradcheck, type GradcheckOptions } from '../src/testing/index.js';
@@ -773,6 +775,21 @@ it('the native backend loads where CI requires it (OELLM_REQUIRE_NATIVE=1)', () 
   const native = T.listBackends().find((b) => b.name === 'native');
   expect(native, 'the Node entry registers the native backend').toBeDefined();
   if (process.env.OELLM_REQUIRE_NATIVE === '1') expect(native?.error ?? 'ok').toBe('ok');
+});
+
+it('the gpu backend loads where CI requires it (OELLM_REQUIRE_GPU=1), else says why not', () => {
+  const gpu = T.listBackends().find((b) => b.name === 'gpu');
+  expect(gpu, 'importing @openeurollm/tensor/gpu registers the gpu backend').toBeDefined();
+  if (process.env.OELLM_REQUIRE_GPU === '1') expect(gpu?.error ?? 'ok').toBe('ok');
+  if (!gpu?.available) {
+    console.warn(`conformance: the gpu backend is skipped here: ${gpu?.error}`);
+    return;
+  }
+  const info = T.withBackend('gpu', () => T.getBackend().info());
+  console.info(
+    `conformance: gpu backend in ${info.mode} mode (${info.modeReason}); ${info.precision}`,
+  );
+  if (process.env.OELLM_GPU_MODE) expect(info.mode).toBe(process.env.OELLM_GPU_MODE);
 });
 
 describe.each(backends)('conformance on the %s backend', (backendName) => {

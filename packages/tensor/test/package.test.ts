@@ -29,6 +29,7 @@ describe('the published package', () => {
       pkg.exports['.'],
       pkg.exports['./core'],
       pkg.exports['./testing'],
+      pkg.exports['./gpu'],
     ];
     for (const e of leaves) {
       expect(Object.keys(e.import)[0]).toBe('types');
@@ -47,13 +48,40 @@ describe('the published package', () => {
   });
 
   it('core entry is browser-safe: no node: imports anywhere in its bundle', () => {
-    for (const entry of ['dist/index.js', 'dist/testing.js']) {
+    for (const entry of ['dist/index.js', 'dist/testing.js', 'dist/gpu.js']) {
       for (const file of bundleFiles(join(pkgDir, entry))) {
         const text = readFileSync(file, 'utf8');
         expect(text, file).not.toMatch(/from\s*['"]node:|require\(['"]node:|import\(['"]node:/);
         expect(text, file).not.toMatch(/from\s*['"](fs|path|os|child_process|module)['"]/);
       }
     }
+  });
+
+  it('gpu.js is an optional peer that only the gpu entry loads, at run time', () => {
+    expect(pkg.peerDependencies['gpu.js']).toBeDefined();
+    expect(pkg.peerDependenciesMeta['gpu.js'].optional).toBe(true);
+    expect(pkg.dependencies?.['gpu.js']).toBeUndefined();
+    expect(pkg.dependencies?.gl).toBeUndefined();
+    for (const entry of ['dist/index.js', 'dist/node.js', 'dist/node.cjs', 'dist/testing.js']) {
+      for (const file of bundleFiles(join(pkgDir, entry))) {
+        expect(readFileSync(file, 'utf8'), file).not.toMatch(
+          /require\(['"]gpu\.js['"]\)|^import[^;]*['"]gpu\.js['"]/m,
+        );
+      }
+    }
+    // the gpu entry resolves gpu.js lazily (when the backend is first used), never statically
+    expect(readFileSync(join(pkgDir, 'dist/gpu.js'), 'utf8')).not.toMatch(
+      /^import[^;]*['"]gpu\.js['"]/m,
+    );
+  });
+
+  it('the gpu entry registers its backend in the same registry as the core', async () => {
+    const core = await import('@openeurollm/tensor');
+    const gpu = await import('@openeurollm/tensor/gpu');
+    expect(typeof gpu.registerGpuBackend).toBe('function');
+    expect(core.listBackends().map((b) => b.name)).toContain('gpu');
+    const cjs = createRequire(import.meta.url)('@openeurollm/tensor/gpu');
+    expect(cjs.GPU_MODES).toEqual(gpu.GPU_MODES);
   });
 
   it('one shared engine behind both entries (one backend registry, one Tensor class)', async () => {
