@@ -51,6 +51,13 @@ function sameData(a: Tensor, b: Tensor): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+it('the PyTorch reference runs where CI requires it (OELLM_REQUIRE_TORCH=1)', () => {
+  if (process.env.OELLM_REQUIRE_TORCH === '1')
+    expect(hasTorch, `${PYTHON} -c 'import torch'`).toBe(true);
+  if (!hasTorch)
+    console.warn('causal-lm.test.ts: no python3-torch here: PyTorch loading checks skipped');
+});
+
 describe("parameter names are Hugging Face's", () => {
   it('GPT-2: transformer.* and a tied lm_head', () => {
     const m = new CausalLM(TINY_GPT2);
