@@ -3,6 +3,7 @@
  * Not tests: figures go into closing notes and docs, never into assertions.
  */
 import os from 'node:os';
+import { benchData } from './data.js';
 import { benchGpt } from './gpt.js';
 import { benchMatmul } from './matmul.js';
 import { benchSgemm } from './sgemm.js';
@@ -13,6 +14,9 @@ const suites: Record<string, () => void | Promise<void>> = {
   sgemm: () => benchSgemm(),
   gpt: () => benchGpt(),
   tokenizer: () => benchTokenizer(),
+  data: () => benchData(),
+  gpu: async () => (await import('./gpu.js')).benchGpu(),
+  eval: async () => (await import('./eval.js')).benchEval(),
 };
 
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('-'));
