@@ -22,8 +22,6 @@ export {
   Linear,
   RMSNorm,
 } from './layers.js';
-export { GPT2Model } from './models/gpt2.js';
-export { LlamaModel } from './models/llama.js';
 export {
   applyLora,
   findLoraTargets,
@@ -37,6 +35,8 @@ export {
   mergeLora,
   type ResolvedLoraConfig,
 } from './lora.js';
+export { GPT2Model } from './models/gpt2.js';
+export { LlamaModel } from './models/llama.js';
 export {
   type LoadStateDictOptions,
   type LoadStateDictResult,

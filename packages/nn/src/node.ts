@@ -13,7 +13,6 @@ export {
   type TokenizerLike,
 } from './hf-io.js';
 export * from './index.js';
-export { readSafetensors, readTensors, writeSafetensors } from './safetensors-node.js';
 export {
   ADAPTER_CONFIG_FILE,
   ADAPTER_WEIGHTS_FILE,
@@ -23,3 +22,4 @@ export {
   type SaveLoraAdapterOptions,
   saveLoraAdapter,
 } from './lora-node.js';
+export { readSafetensors, readTensors, writeSafetensors } from './safetensors-node.js';

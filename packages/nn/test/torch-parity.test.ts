@@ -145,7 +145,3 @@ describe.each(backends)('PyTorch parity on %s', (backend) => {
     });
   }
 });
-
-function readTensorsMeta(path: string): Record<string, string> {
-  return readSafetensors(path).metadata;
-}

@@ -31,7 +31,10 @@ describe('the published package', () => {
         expect(existsSync(join(pkgDir, file)), `${file} (run npm run build)`).toBe(true);
       }
     }
-    expect(pkg.dependencies).toEqual({ '@openeurollm/nn': '^0.1.0', '@openeurollm/tensor': '^0.1.0' });
+    expect(pkg.dependencies).toEqual({
+      '@openeurollm/nn': '^0.1.0',
+      '@openeurollm/tensor': '^0.1.0',
+    });
   });
 
   it('the core entry is browser-safe: no node: imports anywhere in its bundle', () => {
