@@ -958,7 +958,9 @@ describe('fixtures from scripts/torch_reference.py', () => {
             const flat = got.logits.flat(2);
             worst[dtype] = Math.max(...flat.map((x, i) => Math.abs(x - want[i])));
           }
-          expect(worst.F32).toBe(0);
+          // the same weights in PyTorch: equal up to float32 rounding (its reductions split work
+          // by thread count, which differs between the fixture run and this one)
+          expect(worst.F32).toBeLessThan(1e-5);
           expect(worst[rounded]).toBeGreaterThan(0);
           expect(worst[rounded]).toBeLessThan(rounded === 'F16' ? 1e-3 : 2e-2);
         },
