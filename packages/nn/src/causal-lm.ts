@@ -59,13 +59,9 @@ export class CausalLM extends Module {
     this.lm_head = this.registerModule('lm_head', new LMHead(head));
   }
 
-  /** The config as given to the constructor, with defaults filled in. */
+  /** The config with every default filled in, as a plain `ModelConfig` (a copy). */
   get modelConfig(): ModelConfig {
-    return {
-      ...this.config,
-      eosTokenId: this.config.eosTokenId,
-      bosTokenId: this.config.bosTokenId,
-    };
+    return { ...this.config };
   }
 
   /** int32 ids [B, T] (or [T]) -> logits [B, T, vocab] (or [T, vocab]). */

@@ -132,13 +132,6 @@ export function loadModel(dir: string, options: LoadModelOptions = {}): CausalLM
       `loadModel: ${dir}: tensors the ${config.arch} model does not have: ${unexpected.slice(0, 5).join(', ')}${unexpected.length > 5 ? ` and ${unexpected.length - 5} more` : ''}`,
     );
   }
-  if (config.tieEmbeddings !== false && !state.has('lm_head.weight')) {
-    // tied: the head is the embedding, which is loaded under its own name
-  } else if (!state.has('lm_head.weight') && want['lm_head.weight']) {
-    throw new Error(
-      `loadModel: ${dir}: tensor 'lm_head.weight' is missing (tie_word_embeddings is false)`,
-    );
-  }
   const missing = Object.keys(want).filter(
     (n) => !state.has(n) && !(n === 'lm_head.weight' && model.config.tieEmbeddings),
   );
@@ -147,7 +140,11 @@ export function loadModel(dir: string, options: LoadModelOptions = {}): CausalLM
       `loadModel: ${dir}: missing tensors ${missing
         .slice(0, 5)
         .map((n) => `'${n}'`)
-        .join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+        .join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}${
+        missing.includes('lm_head.weight')
+          ? ' (tie_word_embeddings is false: the head is its own tensor)'
+          : ''
+      }`,
     );
   }
   if (model.config.tieEmbeddings) state.delete('lm_head.weight');

@@ -29,24 +29,7 @@ import {
 import { readSafetensors, readTensors, writeSafetensors } from '../src/node.js';
 import { fromBFloat16Bits, toBFloat16Bits } from '../src/safetensors.js';
 
-const GPT2: ModelConfig = {
-  arch: 'gpt2',
-  vocabSize: 64,
-  contextLength: 16,
-  dModel: 32,
-  nLayers: 2,
-  nHeads: 4,
-};
-const LLAMA: ModelConfig = {
-  arch: 'llama',
-  vocabSize: 64,
-  contextLength: 16,
-  dModel: 32,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  ffnHidden: 64,
-};
+import { GPT2, LLAMA } from './tiny-configs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'oellm-lora-peft-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

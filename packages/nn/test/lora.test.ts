@@ -29,24 +29,7 @@ import {
 } from '../src/lora.js';
 import { loadModel, saveModel } from '../src/node.js';
 
-const GPT2: ModelConfig = {
-  arch: 'gpt2',
-  vocabSize: 64,
-  contextLength: 16,
-  dModel: 32,
-  nLayers: 2,
-  nHeads: 4,
-};
-const LLAMA: ModelConfig = {
-  arch: 'llama',
-  vocabSize: 64,
-  contextLength: 16,
-  dModel: 32,
-  nLayers: 2,
-  nHeads: 4,
-  nKvHeads: 2,
-  ffnHidden: 64,
-};
+import { GPT2, LLAMA } from './tiny-configs.js';
 
 const CASES = [
   // c_proj is both attn.c_proj [32 -> 32] and mlp.c_proj [128 -> 32]
